@@ -30,6 +30,7 @@ class JsonStyle:
     newline: str = "\n"
     final_newline: bool = False
     sort_keys: bool = True
+    ensure_ascii: bool = True
 
 
 CANONICAL = JsonStyle()
@@ -42,7 +43,13 @@ def detect_style(raw: bytes) -> JsonStyle:
     nl = newline.encode()
     item_separator = ", " if b", " + nl in raw else ","
     final_newline = raw.endswith(nl)
-    return JsonStyle(item_separator=item_separator, newline=newline, final_newline=final_newline)
+    ensure_ascii = raw.isascii()
+    return JsonStyle(
+        item_separator=item_separator,
+        newline=newline,
+        final_newline=final_newline,
+        ensure_ascii=ensure_ascii,
+    )
 
 
 def loads(raw: bytes, *, path: str, repo: str | None = None, commit: str | None = None) -> Any:
@@ -62,13 +69,17 @@ def loads(raw: bytes, *, path: str, repo: str | None = None, commit: str | None 
 
 
 def dumps(obj: Any, style: JsonStyle = CANONICAL) -> bytes:
-    """Encode as Pychron does (indent 4, sorted keys, UTF-8, ``/`` unescaped)."""
+    """Encode as Pychron does: ``json.dumps(indent=4, sort_keys=True)``, ``/`` unescaped.
+
+    Non-ASCII text is ``\\u``-escaped as Python's ``json`` does by default, unless the
+    style came from a file that holds raw UTF-8.
+    """
     text = json.dumps(
         obj,
         indent=4,
         sort_keys=style.sort_keys,
         separators=(style.item_separator, ": "),
-        ensure_ascii=False,
+        ensure_ascii=style.ensure_ascii,
         allow_nan=True,
     )
     if style.newline != "\n":
@@ -78,12 +89,21 @@ def dumps(obj: Any, style: JsonStyle = CANONICAL) -> bytes:
     return text.encode("utf-8")
 
 
+DEFAULT_FILE_MODE = 0o644
+
+
 def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
     """Write ``data`` to ``path`` so readers see the old or the new file, never a part.
 
-    temp file in the same directory → write → fsync → rename → fsync the directory.
+    temp file in the same directory → write → fsync → rename → fsync the directory. The
+    file keeps its previous permissions unless ``mode`` is given (new files get 0644).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    if mode is None:
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = DEFAULT_FILE_MODE
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
     try:
@@ -91,8 +111,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if mode is not None:
-            tmp.chmod(mode)
+        tmp.chmod(mode)
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -1,0 +1,80 @@
+"""Shared fixtures: the real Pychron repositories of ../shared/data, cloned once per session.
+
+In CI (``CI=true``) a missing ../shared is a failure, not a skip: those bundles are the
+ground truth every reader and writer is checked against.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("ARDVC_SHARED_DATA", ROOT.parent / "shared" / "data"))
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+DATA_BUNDLES = (
+    "IR998",
+    "Cornudas",
+    "Lusk01121",
+    "Felix_blank180",
+    "FractionatedRes",
+    "IR1003",
+    "Irradiation-NM-293",
+    "SwansonB",
+    "Timescale",
+)
+META_BUNDLE = "MetaData"
+
+
+def _require_shared() -> None:
+    if not SHARED_DATA.is_dir():
+        message = f"shared data bundles not found at {SHARED_DATA}"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def _git(*args: str, cwd: Path | None = None) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def bundle_bare(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """``bundle_bare("IR998")`` → a bare clone holding every branch of the bundle as a local
+    branch. Shared by the whole session: tests must treat it as read-only."""
+    _require_shared()
+    base = tmp_path_factory.mktemp("bundles-bare")
+    made: dict[str, Path] = {}
+
+    def get(name: str) -> Path:
+        if name not in made:
+            target = base / f"{name}.git"
+            _git("clone", "--quiet", "--mirror", str(SHARED_DATA / f"{name}.bundle"), str(target))
+            made[name] = target
+        return made[name]
+
+    return get
+
+
+def clone_bundle(name: str, target: Path) -> Path:
+    """A normal clone (working tree on master, other branches as origin/*) of one bundle."""
+    _require_shared()
+    _git("clone", "--quiet", str(SHARED_DATA / f"{name}.bundle"), str(target))
+    return target
+
+
+@pytest.fixture(scope="session")
+def pychron_dvc_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Pychron ``.dvc`` folder as a lab has it: MetaData/ and repositories/<name>/ clones
+    of IR998, Cornudas and Lusk01121. Session-wide and read-only; copy it to modify."""
+    _require_shared()
+    base = tmp_path_factory.mktemp("pychron") / ".dvc"
+    clone_bundle(META_BUNDLE, base / META_BUNDLE)
+    for name in ("IR998", "Cornudas", "Lusk01121"):
+        clone_bundle(name, base / "repositories" / name)
+    return base

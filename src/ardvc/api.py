@@ -1,0 +1,125 @@
+"""The Python API a lab scripts against.
+
+    >>> from ardvc import Lab
+    >>> lab = Lab.open("~/labs/nmgrl")
+    >>> analysis = lab.analysis("66681-03L")
+    >>> analysis.intercepts["Ar40"].value
+
+The CLI and the web UI are thin shells over this class.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+
+from ardvc.config import Config
+from ardvc.data import Analysis, DataRepo
+from ardvc.errors import AnalysisNotFoundError, RepositoryNotFoundError
+from ardvc.formats.names import check_safe_name
+from ardvc.gitstore import Author, GitRepo
+from ardvc.identity import resolve_author
+from ardvc.labinit import InitResult, adopt_pychron, init_lab
+from ardvc.meta import MetaRepo
+from ardvc.workspace import Workspace, find_root
+
+
+class Lab:
+    """One lab workspace: its configuration, MetaRepo and data repositories."""
+
+    def __init__(self, workspace: Workspace, config: Config) -> None:
+        self.workspace = workspace
+        self.config = config
+        self._repos: dict[str, DataRepo] = {}
+
+    # --- opening and creating -----------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        root: Path | str | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        overrides: Mapping[str, str] | None = None,
+    ) -> Lab:
+        """Open the lab at ``root``, ``$ARDVC_ROOT``, the nearest parent, or the default."""
+        environ = dict(os.environ if env is None else env)
+        workspace = find_root(root, env=environ)
+        return cls(workspace, Config(workspace.ardvc_dir, env=environ, overrides=overrides))
+
+    @staticmethod
+    def init(path: Path | str, meta_repo: str | None = None) -> InitResult:
+        return init_lab(Path(path), meta_repo)
+
+    @staticmethod
+    def adopt_pychron(dvc_dir: Path | str, meta_repo: str | None = None) -> InitResult:
+        return adopt_pychron(Path(dvc_dir), meta_repo)
+
+    # --- parts --------------------------------------------------------------------------
+
+    @property
+    def root(self) -> Path:
+        return self.workspace.root
+
+    @cached_property
+    def meta(self) -> MetaRepo:
+        name = self.config.get("lab.meta_repo")
+        path = self.workspace.meta_repo_dir(check_safe_name(name, what="MetaRepo name"))
+        if not path.is_dir():
+            raise RepositoryNotFoundError(
+                f"the MetaRepo {name!r} is missing at {path}",
+                hint="clone it there, or set lab.meta_repo to the right folder name",
+            )
+        return MetaRepo(GitRepo(path))
+
+    def author(self) -> Author:
+        return resolve_author(self.config)
+
+    @property
+    def max_deletions(self) -> int:
+        return int(self.config.get("core.max_deletions"))
+
+    @property
+    def branch(self) -> str | None:
+        return self.config.get("core.branch") or None
+
+    def repository_names(self) -> list[str]:
+        folder = self.workspace.repositories_dir
+        if not folder.is_dir():
+            return []
+        return sorted(p.name for p in folder.iterdir() if (p / ".git").exists())
+
+    def repo(self, name: str) -> DataRepo:
+        check_safe_name(name, what="repository name")
+        if name not in self._repos:
+            path = self.workspace.repository_dir(name)
+            if not (path / ".git").exists():
+                raise RepositoryNotFoundError(
+                    f"no data repository {name!r} in {self.workspace.repositories_dir}",
+                    hint="ardvc ls lists the repositories of this lab",
+                )
+            self._repos[name] = DataRepo.open(path)
+        return self._repos[name]
+
+    def create_repository(self, name: str) -> DataRepo:
+        repo = DataRepo.create(self.workspace.repositories_dir, name, self.author())
+        self._repos[repo.name] = repo
+        return repo
+
+    # --- analyses -----------------------------------------------------------------------
+
+    def analysis(
+        self, name: str, *, repo: str | None = None, rev: str | None = None
+    ) -> Analysis:
+        """An analysis by run ID or uuid, searched in ``repo`` or in every repository."""
+        names = [repo] if repo else self.repository_names()
+        for repo_name in names:
+            data = self.repo(repo_name)
+            if data.locate(name, None, rev) is not None:
+                return data.analysis(name, rev)
+        raise AnalysisNotFoundError(
+            f"no analysis {name!r} in {', '.join(names) or 'any repository'}",
+            hint="give the repository with --repo, or check the run ID / uuid",
+        )

@@ -1,0 +1,71 @@
+"""What every command shares: the chosen root, verbosity, overrides and the opened lab."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+from rich.console import Console
+
+from ardvc.api import Lab
+from ardvc.errors import ArdvcError
+from ardvc.logs import get_logger, setup_logging
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass
+class CliContext:
+    root: Path | None = None
+    verbosity: int = 0
+    overrides: dict[str, str] = field(default_factory=dict)
+    console: Console = field(default_factory=Console)
+    err: Console = field(default_factory=lambda: Console(stderr=True))
+    _lab: Lab | None = None
+
+    def lab(self) -> Lab:
+        """Open the lab once and start its log file."""
+        if self._lab is None:
+            lab = Lab.open(self.root, overrides=self.overrides)
+            cfg = lab.config
+            setup_logging(
+                self.verbosity,
+                lab.workspace.log_file,
+                file_level=str(cfg.get("log.level")),
+                max_bytes=int(cfg.get("log.max_bytes")),
+                backups=int(cfg.get("log.backups")),
+            )
+            self._lab = lab
+        return self._lab
+
+
+pass_ctx = click.make_pass_decorator(CliContext)
+
+
+def report_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn :class:`ArdvcError` into a clear message, its hint, and the error's exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except ArdvcError as exc:
+            get_logger("cli").error("%s: %s", type(exc).__name__, exc)
+            err = Console(stderr=True)
+            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            if exc.hint:
+                err.print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
+            raise SystemExit(exc.exit_code) from None
+
+    return wrapper
+
+
+def command_log(name: str, **details: Any) -> None:
+    """One line per command in logs/ardvc.log (never with secret values)."""
+    shown = " ".join(f"{k}={v}" for k, v in details.items() if v is not None)
+    get_logger("cli").info("ardvc %s %s", name, shown)

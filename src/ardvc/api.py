@@ -110,9 +110,7 @@ class Lab:
 
     # --- analyses -----------------------------------------------------------------------
 
-    def analysis(
-        self, name: str, *, repo: str | None = None, rev: str | None = None
-    ) -> Analysis:
+    def analysis(self, name: str, *, repo: str | None = None, rev: str | None = None) -> Analysis:
         """An analysis by run ID or uuid, searched in ``repo`` or in every repository."""
         names = [repo] if repo else self.repository_names()
         for repo_name in names:

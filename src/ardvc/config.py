@@ -121,7 +121,7 @@ def mask_secret(value: str) -> str:
     if match:
         head = match.group(0)
         scheme_user = head[: head.rindex(":")]
-        return f"{scheme_user}:***@{value[len(head):]}"
+        return f"{scheme_user}:***@{value[len(head) :]}"
     return "***"
 
 

@@ -15,8 +15,8 @@ def _git_identity() -> tuple[str, str]:
         config = pygit2.Config.get_global_config()
     except (OSError, pygit2.GitError):
         return "", ""
-    name = config["user.name"] if "user.name" in config else ""
-    email = config["user.email"] if "user.email" in config else ""
+    name = config["user.name"] if "user.name" in config else ""  # noqa: SIM401 - no .get
+    email = config["user.email"] if "user.email" in config else ""  # noqa: SIM401
     return str(name), str(email)
 
 

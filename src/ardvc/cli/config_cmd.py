@@ -29,7 +29,9 @@ def _open_config(cli: CliContext, need_lab: bool) -> Config:
 @click.option("--system", "level", flag_value=Level.SYSTEM, help="Use the system config file.")
 @click.option("--unset", is_flag=True, help="Remove KEY from the chosen level.")
 @click.option("--list", "list_", is_flag=True, help="List every key with its value.")
-@click.option("--show-origin", is_flag=True, help="With --list or KEY: where each value comes from.")
+@click.option(
+    "--show-origin", is_flag=True, help="With --list or KEY: where each value comes from."
+)
 @pass_ctx
 @report_errors
 def config_cmd(
@@ -92,8 +94,5 @@ def config_cmd(
     config.set(key, value, chosen)
     shown = "***" if is_secret(key, value) else value
     command_log("config", key=key, level=str(chosen), value=shown)
-    help_text = KEYS[key].help if key in KEYS else ""
-    cli.console.print(
-        f"{key} = {shown} ({chosen}: {config.path(chosen)}){'  # ' + help_text if help_text else ''}",
-        highlight=False,
-    )
+    note = f"  # {KEYS[key].help}" if key in KEYS else ""
+    cli.console.print(f"{key} = {shown} ({chosen}: {config.path(chosen)}){note}", highlight=False)

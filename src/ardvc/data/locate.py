@@ -14,6 +14,7 @@ import pygit2
 
 from ardvc.formats.paths import REDUCTION_ROOT
 from ardvc.formats.runid import is_uuid
+from ardvc.gitstore.objects import name_of, tree_at
 
 _NOT_SHARDS = {REDUCTION_ROOT, "csv", ".git", ".github"}
 
@@ -39,19 +40,16 @@ class MainFile:
 def main_files(repo: pygit2.Repository, tree: pygit2.Tree) -> Iterator[MainFile]:
     """Every main analysis file in ``tree``, in tree order."""
     for entry in tree:
-        if entry.type_str != "tree" or entry.name in _NOT_SHARDS or entry.name.startswith("."):
+        shard = name_of(entry)
+        if entry.type_str != "tree" or shard in _NOT_SHARDS or shard.startswith("."):
             continue
-        shard_tree = repo[entry.id]
-        for item in shard_tree:
-            if item.type_str == "blob" and item.name.endswith(".json"):
-                yield MainFile(
-                    f"{entry.name}/{item.name}",
-                    entry.name,
-                    item.name[: -len(".json")],
-                    str(item.id),
-                )
+        for item in tree_at(repo, entry.id):
+            file = name_of(item)
+            if item.type_str == "blob" and file.endswith(".json"):
+                yield MainFile(f"{shard}/{file}", shard, file[: -len(".json")], str(item.id))
 
 
 def root_json_files(tree: pygit2.Tree) -> list[str]:
     """Names of the JSON files at the repository root (spectrometer and frozen files)."""
-    return sorted(e.name for e in tree if e.type_str == "blob" and e.name.endswith(".json"))
+    names = (name_of(e) for e in tree if e.type_str == "blob")
+    return sorted(n for n in names if n.endswith(".json"))

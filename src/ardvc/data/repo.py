@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pygit2
 
+from ardvc.data.locate import MainFile, main_files, root_json_files
 from ardvc.errors import AnalysisNotFoundError, RepositoryNotFoundError
 from ardvc.formats import paths
 from ardvc.formats.names import check_safe_name, prep_repo_name
 from ardvc.gitstore import Author, GitRepo, commit_files
-from ardvc.data.locate import MainFile, main_files, root_json_files
 
 README = "README.md"
 

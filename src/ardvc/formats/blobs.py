@@ -41,9 +41,7 @@ def decode_pairs(blob: str | bytes, fmt: str = DEFAULT_FORMAT) -> tuple[FloatArr
     return values[0::2].copy(), values[1::2].copy()
 
 
-def encode_pairs(
-    t: npt.ArrayLike, y: npt.ArrayLike, fmt: str = DEFAULT_FORMAT
-) -> str:
+def encode_pairs(t: npt.ArrayLike, y: npt.ArrayLike, fmt: str = DEFAULT_FORMAT) -> str:
     """Encode ``(t, y)`` as Pychron does: interleaved float32 pairs, base64 text."""
     ta = np.asarray(t, dtype=np.float64)
     ya = np.asarray(y, dtype=np.float64)

@@ -114,9 +114,7 @@ def candidate_addresses(name: str, modifier: str | None = None) -> Iterator[File
         yield base
 
 
-def resolve(
-    name: str, exists: Callable[[str], bool], modifier: str | None = None
-) -> str | None:
+def resolve(name: str, exists: Callable[[str], bool], modifier: str | None = None) -> str | None:
     """The first existing path for (name, modifier), or ``None``."""
     for candidate in candidate_addresses(name, modifier):
         path = candidate.path

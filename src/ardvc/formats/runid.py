@@ -80,6 +80,4 @@ def parse_runid(text: str) -> RunId:
             f"not a run ID: {text!r}",
             hint="a run ID is <identifier>-<aliquot><step>, e.g. 66681-03L or bu-FD-F-738",
         )
-    return RunId(
-        match["identifier"], int(match["aliquot"]), increment_from_step(match["step"])
-    )
+    return RunId(match["identifier"], int(match["aliquot"]), increment_from_step(match["step"]))

@@ -15,7 +15,12 @@ from datetime import datetime
 import pygit2
 from filelock import FileLock
 
-from ardvc.errors import BranchNotFoundError, ConcurrentUpdateError, GitStoreError, MassDeletionError
+from ardvc.errors import (
+    BranchNotFoundError,
+    ConcurrentUpdateError,
+    GitStoreError,
+    MassDeletionError,
+)
 from ardvc.gitstore.repo import GitRepo
 from ardvc.gitstore.tree import Content, build_tree
 from ardvc.gitstore.worktree import WorktreeSync, sync_worktree
@@ -117,7 +122,9 @@ def commit_files(
             raise GitStoreError(f"commit to {repo.name}:{target} failed: {exc}") from exc
         worktree = None
         if update_worktree and repo.has_worktree and repo.current_branch() == target:
-            worktree = sync_worktree(repo, parent, edit.written, tuple(edit.deleted))
+            worktree = sync_worktree(
+                repo, parent, str(commit_id), edit.written, tuple(edit.deleted)
+            )
     return CommitResult(
         str(commit_id), target, parent, dict(edit.written), tuple(edit.deleted), worktree
     )

@@ -19,6 +19,7 @@ from ardvc.errors import (
     GitStoreError,
     RepositoryNotFoundError,
 )
+from ardvc.gitstore.objects import lookup, name_of, tree_at
 
 DEFAULT_BRANCH = "master"
 """Pychron's repositories use ``master``; ardvc detects the real default of each repo."""
@@ -130,7 +131,7 @@ class GitRepo:
     def read(self, path: str, rev: str | None = None) -> bytes:
         """Bytes of ``path`` at ``rev``; :class:`FileNotInRepoError` when absent."""
         commit = self.resolve(rev)
-        obj = _lookup(commit.tree, path)
+        obj = lookup(commit.tree, path)
         if not isinstance(obj, pygit2.Blob):
             raise FileNotInRepoError(path, repo=self.name, rev=rev or "HEAD")
         return obj.data
@@ -147,33 +148,24 @@ class GitRepo:
 
     def blob_id(self, path: str, rev: str | None = None) -> str | None:
         """Blob id of ``path`` at ``rev``, ``None`` when absent (cheap existence test)."""
-        obj = _lookup(self.resolve(rev).tree, path)
+        obj = lookup(self.resolve(rev).tree, path)
         return str(obj.id) if isinstance(obj, pygit2.Blob) else None
 
     def exists(self, path: str, rev: str | None = None) -> bool:
-        return _lookup(self.resolve(rev).tree, path) is not None
+        return lookup(self.resolve(rev).tree, path) is not None
 
     def files(self, rev: str | None = None, prefix: str = "") -> Iterator[TreeFile]:
         """Every file (recursively) under ``prefix`` at ``rev``."""
-        tree: pygit2.Object | None = self.resolve(rev).tree
-        if prefix:
-            tree = _lookup(tree, prefix.rstrip("/"))  # type: ignore[arg-type]
-            if not isinstance(tree, pygit2.Tree):
-                return
-        yield from walk_tree(self._repo, tree, prefix.rstrip("/") + "/" if prefix else "")
-
-
-def _lookup(tree: pygit2.Tree, path: str) -> pygit2.Object | None:
-    try:
-        return tree / path if path else tree
-    except KeyError:
-        return None
+        folder = prefix.rstrip("/")
+        tree = lookup(self.resolve(rev).tree, folder)
+        if isinstance(tree, pygit2.Tree):
+            yield from walk_tree(self._repo, tree, folder + "/" if folder else "")
 
 
 def walk_tree(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str = "") -> Iterator[TreeFile]:
     for entry in tree:
-        path = prefix + entry.name
+        path = prefix + name_of(entry)
         if entry.type_str == "tree":
-            yield from walk_tree(repo, repo[entry.id], path + "/")
+            yield from walk_tree(repo, tree_at(repo, entry.id), path + "/")
         elif entry.type_str == "blob":
             yield TreeFile(path, str(entry.id), entry.filemode)

@@ -14,6 +14,7 @@ import pygit2
 
 from ardvc.errors import UnsafeNameError
 from ardvc.formats.names import check_safe_name
+from ardvc.gitstore.objects import name_of, tree_at
 
 BLOB_MODE = pygit2.GIT_FILEMODE_BLOB
 TREE_MODE = pygit2.GIT_FILEMODE_TREE
@@ -61,9 +62,9 @@ def build_tree(
 def _count_files(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str, out: list[str]) -> None:
     for entry in tree:
         if entry.type_str == "tree":
-            _count_files(repo, repo[entry.id], f"{prefix}{entry.name}/", out)
+            _count_files(repo, tree_at(repo, entry.id), f"{prefix}{name_of(entry)}/", out)
         else:
-            out.append(prefix + entry.name)
+            out.append(prefix + name_of(entry))
 
 
 def _build(
@@ -75,7 +76,7 @@ def _build(
 ) -> pygit2.Oid:
     builder = repo.TreeBuilder(base) if base is not None else repo.TreeBuilder()
     for name, sub in changes.items():
-        existing = builder.get(name)
+        existing: pygit2.Object | None = builder.get(name)
         path = prefix + name
         if "" in sub:  # this component is the file itself
             content = sub[""]
@@ -85,7 +86,7 @@ def _build(
                 if existing is None:
                     continue
                 if existing.type_str == "tree":
-                    _count_files(repo, repo[existing.id], path + "/", edit.deleted)
+                    _count_files(repo, tree_at(repo, existing.id), path + "/", edit.deleted)
                 else:
                     edit.deleted.append(path)
                 builder.remove(name)
@@ -94,11 +95,19 @@ def _build(
             if existing is not None and existing.id == blob and existing.type_str == "blob":
                 edit.unchanged.append(path)
                 continue
-            mode = existing.filemode if existing is not None and existing.type_str == "blob" else BLOB_MODE
+            mode = (
+                existing.filemode
+                if existing is not None and existing.type_str == "blob"
+                else BLOB_MODE
+            )
             builder.insert(name, blob, mode)
             edit.written[path] = str(blob)
             continue
-        subbase = repo[existing.id] if existing is not None and existing.type_str == "tree" else None
+        subbase = (
+            tree_at(repo, existing.id)
+            if existing is not None and existing.type_str == "tree"
+            else None
+        )
         if existing is not None and subbase is None:
             # a file is replaced by a folder of the same name
             edit.deleted.append(path)
@@ -107,7 +116,7 @@ def _build(
             head, _, tail = rest.partition("/")
             grouped.setdefault(head, {})[tail] = content
         oid = _build(repo, subbase, grouped, path + "/", edit)
-        if len(repo[oid]) == 0:
+        if len(tree_at(repo, oid)) == 0:
             if existing is not None:
                 builder.remove(name)
         else:

@@ -5,18 +5,29 @@ moved the branch without updating both, Pychron's next commit would silently rev
 files. So after each commit on the checked-out branch, exactly the committed paths are
 written (temp file + rename) and their index entries updated. A file the user edited
 without committing is never overwritten: it is reported instead.
+
+A sync interrupted by a crash is journaled (``.git/ardvc-worktree-sync.json``): the next
+commit finishes it first, so half-updated files are not mistaken for the user's edits.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
+import socket
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
 import pygit2
 
+from ardvc.gitstore.objects import blob_at, commit_at, lookup
 from ardvc.gitstore.repo import GitRepo
+
+JOURNAL = "ardvc-worktree-sync.json"
+SCRATCH = "ardvc-tmp"
 
 
 @dataclass(slots=True)
@@ -25,6 +36,7 @@ class WorktreeSync:
 
     updated: list[str] = field(default_factory=list)
     kept_local_edits: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
     error: str | None = None
 
     @property
@@ -32,80 +44,150 @@ class WorktreeSync:
         return self.error is None and not self.kept_local_edits
 
 
-def _replace_file(path: Path, data: bytes) -> None:
-    # No fsync: the working tree is a view of the commit, which git already holds.
+def _replace_file(path: Path, data: bytes, scratch: Path) -> None:
+    """Write via a temp file in ``.git/ardvc-tmp`` (invisible to ``git status`` if a crash
+    leaves it behind), renamed into place. No fsync: git already holds the content."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    scratch.mkdir(exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix="wt-", suffix=".tmp", dir=scratch)
+    tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _locally_edited(raw: pygit2.Repository, file: Path, before: str | None, after: str) -> bool:
-    """True when the working-tree file differs from both the old and the new commit."""
-    if not file.exists():
-        return before is not None
-    current = str(pygit2.hashfile(str(file)))
-    return current not in {before, after}
-
-
-def sync_worktree(
-    repo: GitRepo,
-    parent: str | None,
-    written: dict[str, str],
-    deleted: tuple[str, ...],
-) -> WorktreeSync:
-    raw = repo.raw
-    root = repo.path
-    parent_tree = raw[parent].peel(pygit2.Commit).tree if parent else None
-    result = WorktreeSync()
-
-    def old_id(path: str) -> str | None:
-        if parent_tree is None:
-            return None
+        tmp.chmod(mode)
         try:
-            return str((parent_tree / path).id)
-        except KeyError:
-            return None
-
-    index = raw.index
-    try:
-        index.read(False)
-        for path, oid in written.items():
-            file = root / path
-            if _locally_edited(raw, file, old_id(path), oid):
-                result.kept_local_edits.append(path)
-                continue
-            _replace_file(file, raw[oid].data)
-            index.add(path)
-            result.updated.append(path)
-        for path in deleted:
-            file = root / path
-            before = old_id(path)
-            if file.exists() and str(pygit2.hashfile(str(file))) != before:
-                result.kept_local_edits.append(path)
-                continue
-            file.unlink(missing_ok=True)
-            _prune_empty_dirs(file.parent, root)
-            if path in index:
-                index.remove(path)
-            result.updated.append(path)
-        index.write()
-    except (OSError, pygit2.GitError) as exc:
-        result.error = f"working tree of {repo.name} not updated: {exc}"
-    return result
+            tmp.replace(path)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            shutil.move(tmp, path)  # working tree on another file system than .git
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _prune_empty_dirs(folder: Path, root: Path) -> None:
     while folder != root and folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()
         folder = folder.parent
+
+
+def _file_id(file: Path) -> str | None:
+    return str(pygit2.hashfile(str(file))) if file.is_file() else None
+
+
+class _Updater:
+    """Moves single paths of the working tree and index from one blob to another."""
+
+    def __init__(self, repo: GitRepo, result: WorktreeSync) -> None:
+        self.repo = repo
+        self.raw = repo.raw
+        self.index = repo.raw.index
+        self.index.read(False)
+        self.result = result
+
+    def blob_in(self, commit: str | None, path: str) -> str | None:
+        if commit is None:
+            return None
+        obj = lookup(commit_at(self.raw, commit).tree, path)
+        return str(obj.id) if isinstance(obj, pygit2.Blob) else None
+
+    def move(self, path: str, before: str | None, after: str | None) -> bool:
+        """Set ``path`` to blob ``after`` (``None`` = delete) if it still holds ``before``
+        (or already ``after``); otherwise leave the user's file alone."""
+        file = self.repo.path / path
+        current = _file_id(file)
+        if current not in {before, after}:
+            self.result.kept_local_edits.append(path)
+            return False
+        if after is None:
+            file.unlink(missing_ok=True)
+            _prune_empty_dirs(file.parent, self.repo.path)
+            if path in self.index:
+                self.index.remove(path)
+        else:
+            if current != after:
+                _replace_file(file, blob_at(self.raw, after).data, self.repo.git_dir / SCRATCH)
+            self.index.add(path)
+        return True
+
+    def write(self) -> None:
+        self.index.write()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _recover(repo: GitRepo, result: WorktreeSync) -> None:
+    """Finish a sync that a crashed ardvc process left half done."""
+    scratch = repo.git_dir / SCRATCH
+    if scratch.is_dir():  # temp files of a killed writer (we hold the commit lock)
+        for leftover in scratch.iterdir():
+            leftover.unlink()
+    journal = repo.git_dir / JOURNAL
+    if not journal.exists():
+        return
+    entry = orjson.loads(journal.read_bytes())
+    index_lock = repo.git_dir / "index.lock"
+    ours = entry.get("host") == socket.gethostname() and not _pid_alive(int(entry["pid"]))
+    if index_lock.exists():
+        if not (ours and index_lock.stat().st_mtime >= journal.stat().st_mtime):
+            raise OSError(f"{index_lock} is held by another program; not touching it")
+        index_lock.unlink()  # left by the crashed ardvc process named in the journal
+        result.recovered.append(".git/index.lock")
+    updater = _Updater(repo, result)
+    for path in entry["paths"]:
+        before = updater.blob_in(entry["parent"], path)
+        after = updater.blob_in(entry["commit"], path)
+        if updater.move(path, before, after):
+            result.recovered.append(path)
+    updater.write()
+    journal.unlink()
+
+
+def sync_worktree(
+    repo: GitRepo,
+    parent: str | None,
+    commit: str,
+    written: dict[str, str],
+    deleted: tuple[str, ...],
+) -> WorktreeSync:
+    """Bring the working tree and index from ``parent`` to ``commit`` for the given paths.
+
+    Must run under the commit lock (as :func:`ardvc.gitstore.commit_files` does).
+    """
+    result = WorktreeSync()
+    journal = repo.git_dir / JOURNAL
+    try:
+        _recover(repo, result)
+        entry = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "parent": parent,
+            "commit": commit,
+            "paths": [*written, *deleted],
+        }
+        journal.write_bytes(orjson.dumps(entry))
+        updater = _Updater(repo, result)
+        for path, oid in written.items():
+            if updater.move(path, updater.blob_in(parent, path), oid):
+                result.updated.append(path)
+        for path in deleted:
+            if updater.move(path, updater.blob_in(parent, path), None):
+                result.updated.append(path)
+        updater.write()
+        journal.unlink()
+    except (OSError, pygit2.GitError) as exc:
+        result.error = f"working tree of {repo.name} not updated: {exc}"
+    return result

@@ -113,10 +113,16 @@ class Lab:
     def analysis(self, name: str, *, repo: str | None = None, rev: str | None = None) -> Analysis:
         """An analysis by run ID or uuid, searched in ``repo`` or in every repository."""
         names = [repo] if repo else self.repository_names()
+        if len(names) == 1:
+            return self.repo(names[0]).analysis(name, rev)
+        for repo_name in names:  # cheap path lookups first, then content scans
+            if self.repo(repo_name).locate(name, None, rev) is not None:
+                return self.repo(repo_name).analysis(name, rev)
         for repo_name in names:
-            data = self.repo(repo_name)
-            if data.locate(name, None, rev) is not None:
-                return data.analysis(name, rev)
+            try:
+                return self.repo(repo_name).analysis(name, rev)
+            except AnalysisNotFoundError:
+                continue
         raise AnalysisNotFoundError(
             f"no analysis {name!r} in {', '.join(names) or 'any repository'}",
             hint="give the repository with --repo, or check the run ID / uuid",

@@ -13,6 +13,14 @@ from pathlib import Path
 from rich.logging import RichHandler
 
 LOGGER_NAME = "ardvc"
+FILE_ONLY = {"file_only": True}
+"""``extra=FILE_ONLY`` keeps a record out of the console (it is already shown there)."""
+
+
+def _not_file_only(record: logging.LogRecord) -> bool:
+    return not getattr(record, "file_only", False)
+
+
 _FILE_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
 
 
@@ -39,6 +47,7 @@ def setup_logging(
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
     console = RichHandler(level=console_level(verbosity), show_path=False, show_time=False)
+    console.addFilter(_not_file_only)
     logger.addHandler(console)
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,10 +14,16 @@ from rich.console import Console
 
 from ardvc.api import Lab
 from ardvc.errors import ArdvcError
-from ardvc.logs import get_logger, setup_logging
+from ardvc.logs import FILE_ONLY, get_logger, setup_logging
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def _console(stderr: bool = False) -> Console:
+    """Wide output when piped (rich would assume 80 columns and wrap numbers)."""
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, width=None if stream.isatty() else 200)
 
 
 @dataclass
@@ -24,8 +31,8 @@ class CliContext:
     root: Path | None = None
     verbosity: int = 0
     overrides: dict[str, str] = field(default_factory=dict)
-    console: Console = field(default_factory=Console)
-    err: Console = field(default_factory=lambda: Console(stderr=True))
+    console: Console = field(default_factory=_console)
+    err: Console = field(default_factory=lambda: _console(stderr=True))
     _lab: Lab | None = None
 
     def lab(self) -> Lab:
@@ -55,8 +62,8 @@ def report_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except ArdvcError as exc:
-            get_logger("cli").error("%s: %s", type(exc).__name__, exc)
-            err = Console(stderr=True)
+            get_logger("cli").error("%s: %s", type(exc).__name__, exc, extra=FILE_ONLY)
+            err = _console(stderr=True)
             err.print(f"[bold red]error:[/] {exc}", highlight=False)
             if exc.hint:
                 err.print(f"[yellow]hint:[/] {exc.hint}", highlight=False)
@@ -65,7 +72,7 @@ def report_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def command_log(name: str, **details: Any) -> None:
+def command_log(command: str, **details: Any) -> None:
     """One line per command in logs/ardvc.log (never with secret values)."""
     shown = " ".join(f"{k}={v}" for k, v in details.items() if v is not None)
-    get_logger("cli").info("ardvc %s %s", name, shown)
+    get_logger("cli").info("ardvc %s %s", command, shown, extra=FILE_ONLY)

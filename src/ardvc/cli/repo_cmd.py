@@ -17,8 +17,8 @@ def ls_cmd(cli: CliContext, as_json: bool) -> None:
     """List the lab's data repositories with their analysis counts.
 
     Counts are read from git at each branch head. When a repository also has a
-    data_collection branch, the analyses only present there are counted separately, so a
-    stale master is never mistaken for the whole data set.
+    data_collection branch (local or origin/), the analyses present only there are shown
+    as "collection-only", so a stale master is never mistaken for the whole data set.
     """
     lab = cli.lab()
     summaries = [repo_summary(lab.repo(name)) for name in lab.repository_names()]
@@ -28,7 +28,7 @@ def ls_cmd(cli: CliContext, as_json: bool) -> None:
         cli.console.print_json(orjson.dumps([s.as_dict() for s in summaries]).decode())
         return
     table = Table(title=f"{lab.root}  (MetaRepo {lab.config.get('lab.meta_repo')})")
-    for column in ("repository", "branch", "analyses", "only on data_collection", "head", "date"):
+    for column in ("repository", "branch", "analyses", "collection-only", "head", "date"):
         table.add_column(column, justify="right" if column == "analyses" else "left")
     for s in summaries:
         table.add_row(

@@ -7,10 +7,15 @@ from pathlib import Path
 
 import pygit2
 
+from ardvc.data.analysis import Analysis, locate_files
 from ardvc.data.locate import MainFile, main_files, root_json_files
-from ardvc.errors import AnalysisNotFoundError, RepositoryNotFoundError
+from ardvc.errors import AnalysisNotFoundError, RepositoryNotFoundError, UsageError
 from ardvc.formats import paths
 from ardvc.formats.names import check_safe_name, prep_repo_name
+from ardvc.formats.paths import split_main_path
+from ardvc.formats.kinds import decode_file
+from ardvc.formats.runid import is_uuid, parse_runid
+from ardvc.gitstore.objects import blob_at
 from ardvc.gitstore import Author, GitRepo, commit_files
 
 README = "README.md"
@@ -63,18 +68,61 @@ class DataRepo:
 
         return paths.resolve(name, exists, modifier)
 
-    def main_file(self, name: str, rev: str | None = None) -> str:
-        path = self.locate(name, None, rev)
-        if path is None:
-            raise AnalysisNotFoundError(
-                f"no analysis {name!r} in {self.name} at {rev or 'HEAD'}",
-                hint="check the run ID or uuid, the repository and the revision",
-            )
-        return path
-
     def main_files(self, rev: str | None = None) -> Iterator[MainFile]:
         """Every analysis main file at ``rev``."""
         return main_files(self.git.raw, self.tree(rev))
+
+    def analysis(self, name: str, rev: str | None = None) -> Analysis:
+        """An analysis by uuid or run ID at ``rev`` (default: the current branch head).
+
+        Lookup follows Pychron's path rules; a uuid of a repository named by run IDs is
+        found by scanning the main files for it.
+        """
+        commit = self.git.resolve(rev)
+        path = self.locate(name, None, str(commit.id))
+        if path is None:
+            path = self._scan_for(name, commit.tree)
+        if path is None:
+            raise AnalysisNotFoundError(
+                f"no analysis {name!r} in {self.name} at {rev or 'HEAD'} ({str(commit.id)[:12]})",
+                hint="check the run ID or uuid, the repository and the revision",
+            )
+        split = split_main_path(path)
+        assert split is not None
+        shard, tail = split
+        files = locate_files(self.git.raw, commit.tree, shard, tail)
+        return Analysis(self.name, str(commit.id), shard + tail, files, self.git.raw)
+
+    def _scan_for(self, name: str, tree: pygit2.Tree) -> str | None:
+        """Find a uuid in a run-ID-named repository, or a run ID in a uuid-named one,
+        by reading the main files (the SQL index answers this faster)."""
+        raw = self.git.raw
+        if is_uuid(name):
+            needle = name.lower().encode()
+            for main in main_files(raw, tree):
+                if needle in blob_at(raw, main.blob_id).data:
+                    return main.path
+            return None
+        try:
+            wanted = parse_runid(name)
+        except UsageError:
+            return None
+        for main in main_files(raw, tree):
+            data = blob_at(raw, main.blob_id).data
+            if wanted.identifier.encode() not in data:
+                continue
+            record = decode_file(None, data, path=main.path, repo=self.name)
+            if record.record_id == name:
+                return main.path
+        return None
+
+    def analyses(self, rev: str | None = None) -> Iterator[Analysis]:
+        """Every analysis at ``rev``, undecoded until a value is asked for."""
+        commit = self.git.resolve(rev)
+        tree = commit.tree
+        for main in main_files(self.git.raw, tree):
+            files = locate_files(self.git.raw, tree, main.shard, main.tail)
+            yield Analysis(self.name, str(commit.id), main.name, files, self.git.raw)
 
     def count_analyses(self, rev: str | None = None) -> int:
         return sum(1 for _ in self.main_files(rev))

@@ -83,12 +83,12 @@ def config_cmd(
         cli.console.print(f"{key} {note} at the {chosen} level ({config.path(chosen)})")
         return
     if value is None:
-        setting = config.setting(key)
-        if setting is None:
+        found = config.setting(key)
+        if found is None:
             raise ConfigError(f"{key} is not set")
-        line = setting.shown()
+        line = found.shown()
         if show_origin:
-            line = f"{line}\t{setting.level}: {setting.origin}"
+            line = f"{line}\t{found.level}: {found.origin}"
         cli.console.print(line, highlight=False)
         return
     config.set(key, value, chosen)

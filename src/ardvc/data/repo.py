@@ -11,12 +11,12 @@ from ardvc.data.analysis import Analysis, locate_files
 from ardvc.data.locate import MainFile, main_files, root_json_files
 from ardvc.errors import AnalysisNotFoundError, RepositoryNotFoundError, UsageError
 from ardvc.formats import paths
+from ardvc.formats.kinds import decode_file
 from ardvc.formats.names import check_safe_name, prep_repo_name
 from ardvc.formats.paths import split_main_path
-from ardvc.formats.kinds import decode_file
 from ardvc.formats.runid import is_uuid, parse_runid
-from ardvc.gitstore.objects import blob_at
 from ardvc.gitstore import Author, GitRepo, commit_files
+from ardvc.gitstore.objects import blob_at
 
 README = "README.md"
 

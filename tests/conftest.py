@@ -78,3 +78,17 @@ def pychron_dvc_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("IR998", "Cornudas", "Lusk01121"):
         clone_bundle(name, base / "repositories" / name)
     return base
+
+
+@pytest.fixture(autouse=True)
+def isolated_config(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test reads or writes the machine's own ardvc configuration or lab."""
+    base = tmp_path_factory.mktemp("config-levels")
+    monkeypatch.setenv("ARDVC_SYSTEM_CONFIG_DIR", str(base / "system"))
+    monkeypatch.setenv("ARDVC_GLOBAL_CONFIG_DIR", str(base / "user"))
+    monkeypatch.setenv("ARDVC_USER_NAME", "Test Analyst")
+    monkeypatch.setenv("ARDVC_USER_EMAIL", "analyst@lab.example")
+    monkeypatch.delenv("ARDVC_ROOT", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(base / "data"))

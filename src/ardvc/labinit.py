@@ -15,7 +15,7 @@ from pathlib import Path
 from ardvc.config import Config, write_initial
 from ardvc.errors import LabNotFoundError, WorkspaceExistsError
 from ardvc.formats.names import check_safe_name
-from ardvc.gitstore import GitRepo, commit_files
+from ardvc.gitstore import GitRepo
 from ardvc.identity import resolve_author
 from ardvc.meta import MetaRepo
 from ardvc.workspace import REPOSITORIES, Workspace
@@ -76,8 +76,7 @@ def init_lab(path: Path, meta_repo: str | None = None) -> InitResult:
         result.messages.append(f"using the existing MetaRepo at {meta_dir}")
     else:
         author = resolve_author(Config(None))
-        git = GitRepo.init(meta_dir)
-        commit_files(git, MetaRepo.initial_files(name), "Initial commit", author)
+        MetaRepo(GitRepo.init(meta_dir)).initialize(name, author)
         result.messages.append(f"created MetaRepo {name} with placeholder holders and productions")
     _write_ardvc_dir(workspace, name, {})
     result.messages.append(f"created lab at {workspace.root}")

@@ -11,12 +11,14 @@ from ardvc.data.analysis import Analysis, locate_files
 from ardvc.data.locate import MainFile, main_files, root_json_files
 from ardvc.errors import AnalysisNotFoundError, RepositoryNotFoundError, UsageError
 from ardvc.formats import paths
+from ardvc.formats.irradiation import decode_frozen_flux, frozen_flux_path
 from ardvc.formats.kinds import decode_file
 from ardvc.formats.names import check_safe_name, prep_repo_name
 from ardvc.formats.paths import split_main_path
+from ardvc.formats.production import Production, decode_production, frozen_production_path
 from ardvc.formats.runid import is_uuid, parse_runid
 from ardvc.gitstore import Author, GitRepo, commit_files
-from ardvc.gitstore.objects import blob_at
+from ardvc.gitstore.objects import blob_at, lookup
 
 README = "README.md"
 
@@ -129,6 +131,32 @@ class DataRepo:
 
     def root_files(self, rev: str | None = None) -> list[str]:
         return root_json_files(self.tree(rev))
+
+    def frozen_flux(
+        self, irradiation: str, rev: str | None = None
+    ) -> dict[str, tuple[float, float]] | None:
+        """identifier → (J, σJ) frozen into this repository for ``irradiation``, or ``None``.
+
+        A frozen file overrides the MetaRepo's J (format §5.13, §10 step 5)."""
+        path = frozen_flux_path(check_safe_name(irradiation, what="irradiation"))
+        commit = self.git.resolve(rev)
+        blob = lookup(commit.tree, path)
+        if not isinstance(blob, pygit2.Blob):
+            return None
+        return decode_frozen_flux(blob.data, path=path, repo=self.name, commit=str(commit.id))
+
+    def frozen_production(
+        self, irradiation: str, level: str, rev: str | None = None
+    ) -> Production | None:
+        """The production ratios frozen into this repository for a level, or ``None``."""
+        path = frozen_production_path(
+            check_safe_name(irradiation, what="irradiation"), check_safe_name(level, what="level")
+        )
+        commit = self.git.resolve(rev)
+        blob = lookup(commit.tree, path)
+        if not isinstance(blob, pygit2.Blob):
+            return None
+        return decode_production(blob.data, path=path, repo=self.name, commit=str(commit.id))
 
     def spectrometer_path(self, spec_sha: str) -> str:
         return f"{check_safe_name(spec_sha, what='spectrometer sha')}.json"

@@ -1,0 +1,219 @@
+"""Writing analyses and modifier files in Pychron's layout (pychron-format.md §3.3, §5, §6.1).
+
+New analyses are named by uuid with 2-character shards (the only layout both Pychron's
+reader and ardvc's find). Every file is encoded canonically (indent 4, sorted keys) and
+decoded again with ardvc's own schema before anything is committed, so ardvc never writes
+a file it could not read back. Collection commits follow Pychron's grouping and messages,
+which downstream tools grep for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ardvc.data.repo import DataRepo
+from ardvc.errors import UsageError
+from ardvc.formats.jsonio import CANONICAL, JsonStyle, detect_style, dumps
+from ardvc.formats.kinds import SPECTROMETER, decode_file
+from ardvc.formats.paths import REDUCTION_MODIFIERS, FileAddress, write_address
+from ardvc.formats.runid import is_uuid
+from ardvc.formats.spectrometer_file import spec_sha
+from ardvc.gitstore import Author, CommitResult, commit_files
+from ardvc.gitstore.messages import (
+    COLLECTION,
+    COLLECTION_LOG,
+    ICFACTOR_COLLECTION,
+    ISOEVO_COLLECTION,
+    blanks_collection,
+)
+
+Json = Any
+
+
+@dataclass
+class NewAnalysis:
+    """Everything acquisition produces for one analysis, as JSON-ready values.
+
+    ``main`` must hold at least ``uuid``, ``identifier``, ``aliquot`` and ``timestamp``.
+    ``spectrometer`` is the content of the ``<spec_sha>.json`` file; its name is computed
+    with Pychron's recipe and stored in ``main["spec_sha"]``.
+    """
+
+    main: dict[str, Json]
+    raw_data: dict[str, Json] | None = None
+    intercepts: dict[str, Json] | None = None
+    baselines: dict[str, Json] | None = None
+    blanks: dict[str, Json] | None = None
+    icfactors: dict[str, Json] | None = None
+    extraction: dict[str, Json] | None = None
+    peakcenter: dict[str, Json] | None = None
+    monitor: list[Json] | None = None
+    tags: dict[str, Json] | None = None
+    log: str | None = None
+    spectrometer: dict[str, Json] | None = None
+
+    @property
+    def uuid(self) -> str:
+        uuid = self.main.get("uuid")
+        if not isinstance(uuid, str) or not is_uuid(uuid):
+            raise UsageError(f"a new analysis needs a uuid4 in main['uuid'], not {uuid!r}")
+        return uuid
+
+
+_MODIFIER_FIELDS: dict[str | None, str] = {
+    None: "main",
+    ".data": "raw_data",
+    "intercepts": "intercepts",
+    "baselines": "baselines",
+    "blanks": "blanks",
+    "icfactors": "icfactors",
+    "extraction": "extraction",
+    "peakcenter": "peakcenter",
+    "monitor": "monitor",
+    "tags": "tags",
+}
+
+# Pychron's collection commits (2019–): which files go into which commit, in order.
+COLLECTION_GROUPS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
+    (COLLECTION, (SPECTROMETER, None, ".data", "extraction", "peakcenter", "monitor", "tags")),
+    (ISOEVO_COLLECTION, ("intercepts", "baselines")),
+    ("<BLANKS>", ("blanks",)),
+    (ICFACTOR_COLLECTION, ("icfactors",)),
+    (COLLECTION_LOG, ("logs",)),
+)
+
+
+def encode_checked(
+    modifier: str | None, obj: Json, path: str, style: JsonStyle = CANONICAL
+) -> bytes:
+    """Encode ``obj`` as Pychron does and prove it decodes with ardvc's schema."""
+    data = dumps(obj, style)
+    decode_file(modifier, data, path=path)
+    return data
+
+
+def spectrometer_name(content: Mapping[str, Json]) -> str:
+    return spec_sha(
+        content.get("settings"),
+        content.get("spectrometer"),
+        content.get("deflections"),
+        content.get("gains"),
+    )
+
+
+def collection_files(repo: DataRepo, new: NewAnalysis) -> dict[str | None, dict[str, bytes]]:
+    """modifier → {path: bytes} for every file of ``new`` (spectrometer file only if new)."""
+    uuid = new.uuid
+    out: dict[str | None, dict[str, bytes]] = {}
+    main = dict(new.main)
+    if new.spectrometer is not None:
+        sha = spectrometer_name(new.spectrometer)
+        main["spec_sha"] = sha
+        path = repo.spectrometer_path(sha)
+        if repo.git.head_id() is None or not repo.git.exists(path):
+            out[SPECTROMETER] = {path: encode_checked(SPECTROMETER, new.spectrometer, path)}
+    for modifier, attr in _MODIFIER_FIELDS.items():
+        value = main if modifier is None else getattr(new, attr)
+        if value is None:
+            continue
+        address = write_address(uuid, modifier)
+        if modifier in REDUCTION_MODIFIERS:
+            address = FileAddress(address.shard, address.tail, modifier, reduction=True)
+        out[modifier] = {address.path: encode_checked(modifier, value, address.path)}
+    if new.log is not None:
+        out["logs"] = {write_address(uuid, "logs").path: new.log.encode("utf-8")}
+    return out
+
+
+def write_collection(
+    repo: DataRepo,
+    new: NewAnalysis,
+    author: Author,
+    *,
+    branch: str | None = None,
+    previous_blank: str | None = None,
+    single_commit: bool = False,
+    max_deletions: int = 10,
+) -> list[CommitResult]:
+    """Commit a new analysis as Pychron's collection does, or in one commit.
+
+    Pychron's sequence is ``<COLLECTION>``, ``<ISOEVO> default collection fits``,
+    ``<BLANKS> preceding <runid>``, ``<ICFactor> default`` and an optional
+    ``<COLLECTION> log``; each of those commits is atomic. ``single_commit`` puts every
+    file into one ``<COLLECTION>`` commit, so the analysis appears all at once.
+    """
+    files = collection_files(repo, new)
+    uuid_path = write_address(new.uuid).path
+    if repo.git.head_id() is not None and repo.git.exists(uuid_path, branch):
+        raise UsageError(f"{repo.name} already holds {uuid_path}; a uuid is written once")
+    if single_commit:
+        merged = {p: b for group in files.values() for p, b in group.items()}
+        return [
+            commit_files(
+                repo.git, merged, COLLECTION, author, branch=branch, max_deletions=max_deletions
+            )
+        ]
+    results = []
+    for message, modifiers in COLLECTION_GROUPS:
+        changes = {p: b for m in modifiers for p, b in files.get(m, {}).items()}
+        if not changes:
+            continue
+        if message == "<BLANKS>":
+            message = blanks_collection(previous_blank)
+        results.append(
+            commit_files(
+                repo.git, changes, message, author, branch=branch, max_deletions=max_deletions
+            )
+        )
+    return results
+
+
+def modifier_path(repo: DataRepo, name: str, modifier: str, rev: str | None = None) -> str:
+    """Where to (re)write ``modifier`` of analysis ``name``: its existing file if any (a
+    legacy location keeps being used), else beside the main file — under ``reduction/``
+    for tags and interpreted ages, as Pychron does since 2026."""
+    existing = repo.locate(name, modifier, rev)
+    if existing is not None:
+        return existing
+    analysis = repo.analysis(name, rev)
+    main = analysis.path(None)
+    assert main is not None
+    shard, file = main.split("/")
+    tail = file[: -len(".json")]
+    return FileAddress(shard, tail, modifier, reduction=modifier in REDUCTION_MODIFIERS).path
+
+
+def write_modifiers(
+    repo: DataRepo,
+    updates: Mapping[tuple[str, str], Json],
+    message: str,
+    author: Author,
+    *,
+    branch: str | None = None,
+    max_deletions: int = 10,
+) -> CommitResult:
+    """Rewrite modifier files of one or more analyses in one commit.
+
+    ``updates`` maps ``(analysis name, modifier)`` to the new content. An existing file keeps
+    its JSON style (Python-2 separators, line endings), so the git diff shows only the
+    values that changed.
+    """
+    head = repo.git.branch_head(branch or repo.git.current_branch() or "")
+    changes: dict[str, bytes] = {}
+    for (name, modifier), obj in updates.items():
+        path = modifier_path(repo, name, modifier, head)
+        style = CANONICAL
+        if head is not None and repo.git.exists(path, head):
+            style = detect_style(repo.git.read(path, head))
+        changes[path] = encode_checked(modifier, obj, path, style)
+    return commit_files(
+        repo.git,
+        changes,
+        message,
+        author,
+        branch=branch,
+        max_deletions=max_deletions,
+        expected_parent=head,
+    )

@@ -1,0 +1,5 @@
+"""``python -m ardvc`` runs the command line."""
+
+from ardvc.cli.main import main
+
+main()

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from ardvc.cli.show_cmd import show_cmd
 
 from ardvc import __version__
 from ardvc.cli.config_cmd import config_cmd
 from ardvc.cli.context import CliContext
 from ardvc.cli.init_cmd import init_cmd
 from ardvc.cli.repo_cmd import ls_cmd, repo_group
+from ardvc.cli.show_cmd import show_cmd
 from ardvc.logs import setup_logging
 
 

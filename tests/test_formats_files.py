@@ -27,20 +27,11 @@ from ardvc.formats.references import detector_of_key
 from ardvc.formats.schema import MSEM_CURRENT, MSEM_LEGACY, parse_fit
 from ardvc.formats.tags import EXCLUDING_TAGS
 from ardvc.gitstore.repo import GitRepo, walk_tree
+from conftest import DATA_BUNDLES
 
 Bare = Callable[[str], Path]
 
-BUNDLES = (
-    "IR998",
-    "Cornudas",
-    "Lusk01121",
-    "Felix_blank180",
-    "FractionatedRes",
-    "IR1003",
-    "Irradiation-NM-293",
-    "SwansonB",
-    "Timescale",
-)
+BUNDLES = DATA_BUNDLES
 EXPECTED_FAILURES = {"IR998": {"657/ia/63.ia.json", "657/ia/63_00000.ia.json"}}
 UNDECODABLE_STREAMS = {"Cornudas": 132, "Lusk01121": 72, "Felix_blank180": 1}
 """Response streams (unique extraction files) that are truncated or of unknown layout."""

@@ -19,25 +19,18 @@ from ardvc.formats.extraction import ExtractionFile
 from ardvc.formats.fits import FitsFile
 from ardvc.formats.kinds import decode_file
 from ardvc.formats.monitor import MonitorFile
-from ardvc.formats.paths import REDUCTION_MODIFIERS, FileAddress
+from ardvc.formats.paths import MODIFIERS, REDUCTION_MODIFIERS, FileAddress
 from ardvc.formats.peakcenter import PeakCenterFile
 from ardvc.formats.rawdata import RawData
 from ardvc.formats.references import ReferencesFile
 from ardvc.formats.tags import DEFAULT_TAG, TagFile
 from ardvc.gitstore.objects import blob_at, lookup
 
-ANALYSIS_MODIFIERS: tuple[str, ...] = (
-    ".data",
-    "intercepts",
-    "baselines",
-    "blanks",
-    "icfactors",
-    "tags",
-    "peakcenter",
-    "extraction",
-    "monitor",
-    "logs",
+ANALYSIS_MODIFIERS: tuple[str, ...] = tuple(
+    m for m in MODIFIERS if m not in {"ia", "cosmogenic", "productions"}
 )
+"""Per-analysis files; interpreted ages belong to a sample, and Pychron's cosmogenic and
+productions writers are broken (format §12 #20), so neither is part of an analysis."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,16 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from msgspec import field
-
 from ardvc.formats.schema import (
     FileStruct,
-    convert,
-    key_path,
+    KeyedFile,
+    decode_keyed,
     normalise_error_type,
     parse_fit,
-    require_object,
-    split_keyed,
 )
 
 DEFAULT_ERROR_TYPE = "SEM"
@@ -119,19 +115,8 @@ class FitEntry(FileStruct, kw_only=True):
         return self.manual_error if self.use_manual_error else self.error
 
 
-class FitsFile(FileStruct, kw_only=True):
-    """An intercepts or baselines file: ``entries`` by key plus non-object ``extras``."""
-
-    entries: dict[str, FitEntry] = field(default_factory=dict)
-    extras: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def reviewed(self) -> bool:
-        """The top-level ``"reviewed"`` flag of IR998-era files (false when absent)."""
-        return bool(self.extras.get("reviewed", False))
-
-    def get(self, key: str) -> FitEntry | None:
-        return self.entries.get(key)
+class FitsFile(KeyedFile[FitEntry], kw_only=True):
+    """An intercepts or baselines file: fit entries by isotope or detector."""
 
     def populated(self) -> dict[str, FitEntry]:
         """Entries that hold a result (drops ``{}`` placeholders)."""
@@ -142,10 +127,5 @@ def decode_fits(
     obj: Any, *, path: str, repo: str | None = None, commit: str | None = None
 ) -> FitsFile:
     """Build a :class:`FitsFile` from decoded JSON, naming the key of any bad entry."""
-    top = require_object(obj, path=path, repo=repo, commit=commit)
-    raw_entries, extras = split_keyed(top)
-    entries = {
-        key: convert(value, FitEntry, path=path, repo=repo, commit=commit, at=key_path(key))
-        for key, value in raw_entries.items()
-    }
+    entries, extras = decode_keyed(obj, FitEntry, path=path, repo=repo, commit=commit)
     return FitsFile(entries=entries, extras=extras)

@@ -16,12 +16,10 @@ from msgspec import field
 
 from ardvc.formats.schema import (
     FileStruct,
-    convert,
-    key_path,
+    KeyedFile,
+    decode_keyed,
     normalise_error_type,
     parse_fit,
-    require_object,
-    split_keyed,
 )
 from ardvc.formats.tags import is_excluding
 
@@ -125,18 +123,8 @@ def detector_of_key(key: str) -> str:
     return key.rsplit(":", 1)[-1]
 
 
-class ReferencesFile(FileStruct, kw_only=True):
-    """A blanks or IC-factors file: ``entries`` by raw key plus non-object ``extras``."""
-
-    entries: dict[str, ReferenceEntry] = field(default_factory=dict)
-    extras: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def reviewed(self) -> bool:
-        return bool(self.extras.get("reviewed", False))
-
-    def get(self, key: str) -> ReferenceEntry | None:
-        return self.entries.get(key)
+class ReferencesFile(KeyedFile[ReferenceEntry], kw_only=True):
+    """A blanks (by isotope) or IC-factors (by detector) file."""
 
     def by_detector(self) -> dict[str, ReferenceEntry]:
         """IC factors keyed by detector: peak-hop keys reduced, and a plain key wins over
@@ -163,10 +151,5 @@ def decode_references(
     obj: Any, *, path: str, repo: str | None = None, commit: str | None = None
 ) -> ReferencesFile:
     """Build a :class:`ReferencesFile` from decoded JSON, naming the key of a bad entry."""
-    top = require_object(obj, path=path, repo=repo, commit=commit)
-    raw_entries, extras = split_keyed(top)
-    entries = {
-        key: convert(value, ReferenceEntry, path=path, repo=repo, commit=commit, at=key_path(key))
-        for key, value in raw_entries.items()
-    }
+    entries, extras = decode_keyed(obj, ReferenceEntry, path=path, repo=repo, commit=commit)
     return ReferencesFile(entries=entries, extras=extras)

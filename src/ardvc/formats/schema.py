@@ -10,7 +10,7 @@ spelling.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import msgspec
 
@@ -26,6 +26,25 @@ class FileStruct(msgspec.Struct, kw_only=True, omit_defaults=True):
     msgspec applies ``kw_only`` per class, so subclasses repeat it
     (``class X(FileStruct, kw_only=True)``); ``omit_defaults`` is inherited.
     """
+
+
+E = TypeVar("E")
+
+
+class KeyedFile(FileStruct, Generic[E], kw_only=True):
+    """A file keyed by isotope or detector: typed ``entries`` plus the non-object top-level
+    ``extras`` (``"reviewed": true`` in IR998-era files)."""
+
+    entries: dict[str, E] = msgspec.field(default_factory=dict)
+    extras: dict[str, Any] = msgspec.field(default_factory=dict)
+
+    @property
+    def reviewed(self) -> bool:
+        """The top-level ``"reviewed"`` flag (false when absent)."""
+        return bool(self.extras.get("reviewed", False))
+
+    def get(self, key: str) -> E | None:
+        return self.entries.get(key)
 
 
 def _relocate(message: str, at: str) -> str:
@@ -85,6 +104,20 @@ def split_keyed(obj: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 def key_path(key: str) -> str:
     """JSON-path-like location of a top-level key, for error messages."""
     return f"$.{key}" if key.replace("_", "").isalnum() else f"$[{key!r}]"
+
+
+def decode_keyed(
+    obj: Any, entry_type: type[T], *, path: str, repo: str | None = None, commit: str | None = None
+) -> tuple[dict[str, T], dict[str, Any]]:
+    """A file keyed by isotope or detector → (typed entries, non-object extras); a bad
+    entry is a CorruptFileError naming its key."""
+    top = require_object(obj, path=path, repo=repo, commit=commit)
+    raw_entries, extras = split_keyed(top)
+    entries = {
+        key: convert(value, entry_type, path=path, repo=repo, commit=commit, at=key_path(key))
+        for key, value in raw_entries.items()
+    }
+    return entries, extras
 
 
 # --- fit strings ---------------------------------------------------------------------------

@@ -28,7 +28,8 @@ def build_repo(path: Path, n_files: int, rng: np.random.Generator) -> None:
     while len(files) < n_files:
         files.update(analysis_files(rng))
     commit_files(repo, files, "<COLLECTION> seed", AUTHOR, update_worktree=False)
-    # populate working tree and index as a checkout would
+    # Loose objects, as on an acquisition computer that commits locally and never runs gc;
+    # then the working tree and index a checkout has.
     subprocess.run(["git", "reset", "--hard", "-q"], cwd=path, check=True)
 
 
@@ -45,15 +46,18 @@ def main() -> None:
         copies = {k: work / k for k in ("ardvc", "ardvc_sync", "gitpython")}
         for path in copies.values():
             shutil.copytree(seed, path, symlinks=True)
-        batches = [analysis_files(rng) for _ in range(3 * args.repeat)]
+        batches = [analysis_files(rng) for _ in range(3 * args.repeat + 6)]
         it = iter(batches)
 
         plain = GitRepo(copies["ardvc"])
+        synced = GitRepo(copies["ardvc_sync"])
+        for _ in range(3):  # warm the page cache and libgit2's object caches for both
+            commit_files(plain, next(it), "warm-up", AUTHOR, update_worktree=False)
+            commit_files(synced, next(it), "warm-up", AUTHOR)
         t_plain = timed(
             lambda: commit_files(plain, next(it), "<COLLECTION>", AUTHOR, update_worktree=False),
             args.repeat,
         )
-        synced = GitRepo(copies["ardvc_sync"])
         t_sync = timed(lambda: commit_files(synced, next(it), "<COLLECTION>", AUTHOR), args.repeat)
 
         gp = gitpython.Repo(copies["gitpython"])

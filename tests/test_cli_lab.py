@@ -186,3 +186,23 @@ def test_adopt_refuses_what_is_not_pychron(tmp_path: Path) -> None:
     proc = ardvc("init", "--from-pychron", str(tmp_path / "empty"))
     assert proc.returncode == 1 and "no MetaRepo git repository" in proc.stderr
     assert not (tmp_path / "empty" / ".ardvc").exists()
+
+
+def test_lab_configuration_reaches_every_commit(tmp_path: Path) -> None:
+    from ardvc.errors import MassDeletionError
+    from ardvc.gitstore import Author, commit_files
+
+    Lab.init(tmp_path / "lab")
+    lab = Lab.open(tmp_path / "lab", overrides={"core.max_deletions": "1"})
+    repo = lab.create_repository("Batch")
+    assert repo.git.policy.max_deletions == 1 and lab.meta.git.policy.max_deletions == 1
+    author = Author("a", "a@b")
+    commit_files(repo.git, {"a": b"1", "b": b"2"}, "two", author)
+    with pytest.raises(MassDeletionError):
+        commit_files(repo.git, {"a": None, "b": None}, "both", author)
+    with pytest.raises(MassDeletionError):  # the MetaRepo obeys it too
+        commit_files(lab.meta.git, {"README.md": None, "molecular_weights.json": None}, "x", author)
+    quiet = Lab.open(tmp_path / "lab", overrides={"core.worktree_sync": "false"})
+    batch = quiet.repo("Batch")
+    commit_files(batch.git, {"c": b"3"}, "three", author)
+    assert not (batch.git.path / "c").exists()

@@ -196,3 +196,17 @@ def test_pygit2_sees_what_git_cli_sees(repo: GitRepo) -> None:
     assert git(repo.path, "show", "HEAD:a/b.json") == '{"x": 1}'
     assert git(repo.path, "fsck", "--strict").strip() == ""
     assert isinstance(repo.raw, pygit2.Repository)
+
+
+def test_commit_policy_defaults(tmp_path: Path) -> None:
+    from ardvc.gitstore import CommitPolicy
+
+    repo = GitRepo.init(tmp_path / "P", policy=CommitPolicy(max_deletions=2, update_worktree=False))
+    commit_files(repo, {f"f{i}": b"x" for i in range(3)}, "three", AUTHOR)
+    assert not (repo.path / "f0").exists()  # no working-tree update by policy
+    with pytest.raises(MassDeletionError, match=r"core\.max_deletions = 2"):
+        commit_files(repo, dict.fromkeys(["f0", "f1", "f2"]), "wipe", AUTHOR)
+    repo.create_branch("data_collection")
+    on_dc = GitRepo(repo.path, CommitPolicy(branch="data_collection"))
+    result = commit_files(on_dc, {"g": b"1"}, "<COLLECTION>", AUTHOR)
+    assert result.branch == "data_collection" and not repo.exists("g", "master")

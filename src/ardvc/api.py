@@ -19,7 +19,7 @@ from ardvc.config import Config
 from ardvc.data import Analysis, DataRepo
 from ardvc.errors import AnalysisNotFoundError, RepositoryNotFoundError
 from ardvc.formats.names import check_safe_name
-from ardvc.gitstore import Author, GitRepo
+from ardvc.gitstore import Author, CommitPolicy, GitRepo
 from ardvc.identity import resolve_author
 from ardvc.labinit import InitResult, adopt_pychron, init_lab
 from ardvc.meta import MetaRepo
@@ -72,18 +72,20 @@ class Lab:
                 f"the MetaRepo {name!r} is missing at {path}",
                 hint="clone it there, or set lab.meta_repo to the right folder name",
             )
-        return MetaRepo(GitRepo(path))
+        return MetaRepo(GitRepo(path, self.commit_policy))
 
     def author(self) -> Author:
         return resolve_author(self.config)
 
-    @property
-    def max_deletions(self) -> int:
-        return int(self.config.get("core.max_deletions"))
-
-    @property
-    def branch(self) -> str | None:
-        return self.config.get("core.branch") or None
+    @cached_property
+    def commit_policy(self) -> CommitPolicy:
+        """``core.branch``, ``core.max_deletions`` and ``core.worktree_sync`` for every
+        repository this lab opens."""
+        return CommitPolicy(
+            branch=self.config.get("core.branch") or None,
+            max_deletions=int(self.config.get("core.max_deletions")),
+            update_worktree=bool(self.config.get("core.worktree_sync")),
+        )
 
     def repository_names(self) -> list[str]:
         folder = self.workspace.repositories_dir
@@ -100,11 +102,13 @@ class Lab:
                     f"no data repository {name!r} in {self.workspace.repositories_dir}",
                     hint="ardvc ls lists the repositories of this lab",
                 )
-            self._repos[name] = DataRepo.open(path)
+            self._repos[name] = DataRepo(GitRepo(path, self.commit_policy))
         return self._repos[name]
 
     def create_repository(self, name: str) -> DataRepo:
-        repo = DataRepo.create(self.workspace.repositories_dir, name, self.author())
+        repo = DataRepo.create(
+            self.workspace.repositories_dir, name, self.author(), self.commit_policy
+        )
         self._repos[repo.name] = repo
         return repo
 

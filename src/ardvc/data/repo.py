@@ -17,7 +17,7 @@ from ardvc.formats.names import check_safe_name, prep_repo_name
 from ardvc.formats.paths import split_main_path
 from ardvc.formats.production import Production, decode_production, frozen_production_path
 from ardvc.formats.runid import is_uuid, parse_runid
-from ardvc.gitstore import Author, GitRepo, commit_files
+from ardvc.gitstore import Author, CommitPolicy, GitRepo, commit_files
 from ardvc.gitstore.objects import blob_at, lookup
 
 README = "README.md"
@@ -36,7 +36,9 @@ class DataRepo:
         return cls(GitRepo(path))
 
     @classmethod
-    def create(cls, parent: Path, name: str, author: Author) -> DataRepo:
+    def create(
+        cls, parent: Path, name: str, author: Author, policy: CommitPolicy | None = None
+    ) -> DataRepo:
         """A new repository named by Pychron's rules, with its ``# <Name>`` README."""
         repo_name = prep_repo_name(name)
         path = parent / repo_name
@@ -44,7 +46,7 @@ class DataRepo:
             raise RepositoryNotFoundError(
                 f"cannot create repository {repo_name}: {path} already exists"
             )
-        git = GitRepo.init(path)
+        git = GitRepo.init(path, policy=policy)
         commit_files(git, {README: f"# {repo_name}".encode()}, "Initial commit", author)
         return cls(git)
 

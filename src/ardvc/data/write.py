@@ -135,7 +135,7 @@ def write_collection(
     branch: str | None = None,
     previous_blank: str | None = None,
     single_commit: bool = False,
-    max_deletions: int = 10,
+    max_deletions: int | None = None,
 ) -> list[CommitResult]:
     """Commit a new analysis as Pychron's collection does, or in one commit.
 
@@ -192,7 +192,7 @@ def write_modifiers(
     author: Author,
     *,
     branch: str | None = None,
-    max_deletions: int = 10,
+    max_deletions: int | None = None,
 ) -> CommitResult:
     """Rewrite modifier files of one or more analyses in one commit.
 
@@ -200,7 +200,7 @@ def write_modifiers(
     its JSON style (Python-2 separators, line endings), so the git diff shows only the
     values that changed.
     """
-    head = repo.git.branch_head(branch or repo.git.current_branch() or "")
+    head = repo.git.branch_head(repo.git.target_branch(branch) or "")
     changes: dict[str, bytes] = {}
     for (name, modifier), obj in updates.items():
         path = modifier_path(repo, name, modifier, head)

@@ -25,7 +25,6 @@ from ardvc.gitstore.repo import GitRepo
 from ardvc.gitstore.tree import Content, build_tree
 from ardvc.gitstore.worktree import WorktreeSync, sync_worktree
 
-DEFAULT_MAX_DELETIONS = 10
 LOCK_NAME = "ardvc-commit.lock"
 
 
@@ -63,22 +62,27 @@ def commit_files(
     author: Author,
     *,
     branch: str | None = None,
-    max_deletions: int = DEFAULT_MAX_DELETIONS,
+    max_deletions: int | None = None,
     force_deletions: bool = False,
     allow_empty: bool = False,
     expected_parent: str | None = None,
     when: datetime | None = None,
-    update_worktree: bool = True,
+    update_worktree: bool | None = None,
 ) -> CommitResult:
     """Commit exactly ``changes`` (path → bytes, or ``None`` to delete) on ``branch``.
 
-    ``branch`` defaults to the repository's current branch. ``expected_parent`` lets a
-    caller that read data at some commit refuse to commit on top of anything else.
+    ``branch``, ``max_deletions`` and ``update_worktree`` default to the repository's
+    :class:`~ardvc.gitstore.repo.CommitPolicy` (the configured branch, else the current
+    one). ``expected_parent`` lets a caller that read data at some commit refuse to commit
+    on top of anything else.
     Returns without committing when the changes leave the tree as it was, unless
     ``allow_empty`` (Pychron's 2017 collection made empty commits; ardvc can replay them).
     """
     raw = repo.raw
-    target = branch or repo.current_branch()
+    policy = repo.policy
+    target = repo.target_branch(branch)
+    limit = policy.max_deletions if max_deletions is None else max_deletions
+    sync = policy.update_worktree if update_worktree is None else update_worktree
     if target is None:
         raise BranchNotFoundError(
             f"{repo.name} has a detached HEAD: name the branch to commit on",
@@ -100,10 +104,10 @@ def commit_files(
             )
         base = raw[parent].peel(pygit2.Commit).tree if parent else None
         tree_id, edit = build_tree(raw, base, changes)
-        if len(edit.deleted) > max_deletions and not force_deletions:
+        if len(edit.deleted) > limit and not force_deletions:
             raise MassDeletionError(
                 f"refusing to commit to {repo.name}:{target}: it would delete "
-                f"{len(edit.deleted)} files (limit core.max_deletions = {max_deletions})",
+                f"{len(edit.deleted)} files (limit core.max_deletions = {limit})",
                 hint="check what is being deleted; pass force to delete on purpose",
             )
         if base is not None and tree_id == base.id and not allow_empty:
@@ -121,7 +125,7 @@ def commit_files(
                 ) from exc
             raise GitStoreError(f"commit to {repo.name}:{target} failed: {exc}") from exc
         worktree = None
-        if update_worktree and repo.has_worktree and repo.current_branch() == target:
+        if sync and repo.has_worktree and repo.current_branch() == target:
             worktree = sync_worktree(
                 repo, parent, str(commit_id), edit.written, tuple(edit.deleted)
             )

@@ -21,8 +21,22 @@ from ardvc.errors import (
 )
 from ardvc.gitstore.objects import lookup, name_of, tree_at
 
+DEFAULT_MAX_DELETIONS = 10
 DEFAULT_BRANCH = "master"
 """Pychron's repositories use ``master``; ardvc detects the real default of each repo."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommitPolicy:
+    """How commits to one repository behave (from the lab's configuration).
+
+    ``branch``: branch to commit on (``None`` = the checked-out one); ``max_deletions``:
+    the mass-deletion limit; ``update_worktree``: keep working tree and index in step.
+    """
+
+    branch: str | None = None
+    max_deletions: int = DEFAULT_MAX_DELETIONS
+    update_worktree: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +51,9 @@ class TreeFile:
 class GitRepo:
     """One git repository (a data repo or the MetaRepo)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, policy: CommitPolicy | None = None) -> None:
         self.path = Path(path)
+        self.policy = policy or CommitPolicy()
         try:
             self._repo = pygit2.Repository(str(self.path))
         except (pygit2.GitError, KeyError) as exc:
@@ -47,11 +62,13 @@ class GitRepo:
     # --- construction -------------------------------------------------------------------
 
     @classmethod
-    def init(cls, path: Path | str, *, branch: str = DEFAULT_BRANCH) -> GitRepo:
+    def init(
+        cls, path: Path | str, *, branch: str = DEFAULT_BRANCH, policy: CommitPolicy | None = None
+    ) -> GitRepo:
         """Create a repository with a working tree whose unborn HEAD points at ``branch``."""
         Path(path).mkdir(parents=True, exist_ok=True)
         pygit2.init_repository(str(path), initial_head=branch)
-        return cls(path)
+        return cls(path, policy)
 
     @staticmethod
     def is_repo(path: Path | str) -> bool:
@@ -83,6 +100,10 @@ class GitRepo:
         target = self._repo.references["HEAD"].target
         assert isinstance(target, str)
         return target.removeprefix("refs/heads/")
+
+    def target_branch(self, branch: str | None = None) -> str | None:
+        """The branch a commit goes to: ``branch``, else the configured one, else HEAD's."""
+        return branch or self.policy.branch or self.current_branch()
 
     def branches(self) -> list[str]:
         return sorted(self._repo.branches.local)

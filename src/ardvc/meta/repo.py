@@ -24,7 +24,7 @@ from ardvc.formats.irradiation import (
 )
 from ardvc.formats.names import check_safe_name
 from ardvc.formats.production import Ratio, encode_production_map, production_document
-from ardvc.gitstore import DEFAULT_MAX_DELETIONS, Author, CommitResult, GitRepo, commit_files
+from ardvc.gitstore import Author, CommitResult, GitRepo, commit_files
 from ardvc.meta.errors import AlreadyExistsError, ProductionNotFoundError
 from ardvc.meta.initial import initial_files
 from ardvc.meta.read import (
@@ -48,7 +48,7 @@ class MetaRepo(MetaReader):
 
     def _base(self, branch: str | None) -> tuple[str, str]:
         """(branch, head commit) the writer reads from and commits onto."""
-        target = branch or self.git.current_branch()
+        target = self.git.target_branch(branch)
         if target is None:
             raise UsageError(f"{self.name} has a detached HEAD: name the branch to write on")
         head = self.git.branch_head(target)
@@ -65,7 +65,7 @@ class MetaRepo(MetaReader):
         message: str,
         author: Author,
         base: tuple[str, str],
-        max_deletions: int,
+        max_deletions: int | None,
     ) -> CommitResult:
         branch, head = base
         changed = {p: b for p, b in changes.items() if self._raw(p, head) != b}
@@ -87,7 +87,7 @@ class MetaRepo(MetaReader):
 
     def initialize(self, name: str, author: Author, *, branch: str | None = None) -> CommitResult:
         """First commit of an empty repository: :meth:`initial_files`."""
-        target = branch or self.git.current_branch()
+        target = self.git.target_branch(branch)
         if target is None or self.git.branch_head(target) is not None:
             raise AlreadyExistsError(f"{self.name} already has commits; nothing was written")
         return commit_files(
@@ -101,7 +101,7 @@ class MetaRepo(MetaReader):
         *,
         chronology: Sequence[ChronologySegment] = (),
         branch: str | None = None,
-        max_deletions: int = DEFAULT_MAX_DELETIONS,
+        max_deletions: int | None = None,
     ) -> CommitResult:
         """``<name>/chronology.txt`` (empty unless segments are given) and
         ``<name>/productions.json`` = ``{}``, as Pychron's irradiation editor creates them."""
@@ -124,7 +124,7 @@ class MetaRepo(MetaReader):
         production: str | None = None,
         z: float = 0,
         branch: str | None = None,
-        max_deletions: int = DEFAULT_MAX_DELETIONS,
+        max_deletions: int | None = None,
     ) -> CommitResult:
         """``{"positions": [], "z": 0}``; with ``production``, also the level's entry in
         ``productions.json`` (the production file must exist)."""
@@ -163,7 +163,7 @@ class MetaRepo(MetaReader):
         author: Author,
         *,
         branch: str | None = None,
-        max_deletions: int = DEFAULT_MAX_DELETIONS,
+        max_deletions: int | None = None,
     ) -> CommitResult:
         """Point ``level`` at an existing production in ``productions.json``."""
         base = self._base(branch)
@@ -180,7 +180,7 @@ class MetaRepo(MetaReader):
         *,
         message: str = "Labnumber Entry Save",
         branch: str | None = None,
-        max_deletions: int = DEFAULT_MAX_DELETIONS,
+        max_deletions: int | None = None,
     ) -> CommitResult:
         """Set or add positions (identifier as text, J, λK, …); other keys stay as they are."""
         if not updates:
@@ -199,7 +199,7 @@ class MetaRepo(MetaReader):
         author: Author,
         *,
         branch: str | None = None,
-        max_deletions: int = DEFAULT_MAX_DELETIONS,
+        max_deletions: int | None = None,
     ) -> CommitResult:
         """Store fitted monitor means (and optionally modelled J) as ``fit flux for <i><l>``."""
         if not results:
@@ -221,7 +221,7 @@ class MetaRepo(MetaReader):
         author: Author,
         *,
         branch: str | None = None,
-        max_deletions: int = DEFAULT_MAX_DELETIONS,
+        max_deletions: int | None = None,
     ) -> CommitResult:
         """Replace the irradiation's segments (``updated chronology for <irrad>``)."""
         base = self._base(branch)
@@ -239,7 +239,7 @@ class MetaRepo(MetaReader):
         *,
         reactor: str | None = None,
         branch: str | None = None,
-        max_deletions: int = DEFAULT_MAX_DELETIONS,
+        max_deletions: int | None = None,
     ) -> CommitResult:
         """Create or edit ``<irrad>/productions/<name>.json`` with every ratio ``[v, 1σ]``.
 

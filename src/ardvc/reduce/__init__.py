@@ -1,0 +1,1 @@
+"""The reduction engine: pure NumPy/SciPy, batch-vectorised, no I/O (reduction-math.md)."""

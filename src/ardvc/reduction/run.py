@@ -1,0 +1,84 @@
+"""Reduce a selection of analyses: gather inputs from git, run the engine, package results.
+
+A failure of one analysis (missing J, empty production, corrupt file, zero 39Ar_K) becomes
+that analysis's error while the rest of the batch reduces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ardvc.data import Analysis, DataRepo
+from ardvc.errors import ArdvcError
+from ardvc.meta import MetaRepo
+from ardvc.reduce.chain import ArArResults, reduce_batch
+from ardvc.reduce.constants import ArArConstants
+from ardvc.reduce.conventions import Conventions
+from ardvc.reduction.gather import InputGatherer, gather
+from ardvc.reduction.results import AnalysisResult, failed, parameters, result_rows
+
+
+@dataclass
+class Reduction:
+    """Results in selection order, plus the engine's arrays for group statistics."""
+
+    results: list[AnalysisResult]
+    chain: ArArResults | None
+    rows: list[int]
+    """For each result, its row in ``chain`` (-1 when it failed before the engine)."""
+    constants: ArArConstants
+    conventions: Conventions
+    meta_commit: str
+
+    def ok(self) -> list[AnalysisResult]:
+        return [r for r in self.results if r.ok]
+
+
+def reduce_analyses(
+    analyses: Sequence[Analysis],
+    meta: MetaRepo,
+    *,
+    meta_rev: str | None = None,
+    constants: ArArConstants | None = None,
+    conventions: Conventions,
+    repos: dict[str, DataRepo] | None = None,
+) -> Reduction:
+    constants = constants or ArArConstants()
+    params = parameters(constants, conventions)
+    gatherer = InputGatherer(meta, meta_rev, constants, conventions, repos)
+    readable: list[Analysis] = []
+    early: dict[int, AnalysisResult] = {}
+    for i, analysis in enumerate(analyses):
+        try:
+            analysis.load_all()
+        except ArdvcError as exc:
+            early[i] = failed(analysis, str(exc), params)
+            continue
+        readable.append(analysis)
+    gathered = gather(readable, gatherer)
+    missing = {id(a): msg for a, msg in gathered.failures}
+    chain = None
+    computed: dict[int, AnalysisResult] = {}
+    if gathered.analyses:
+        chain = reduce_batch(gathered.inputs, constants, conventions)
+        inputs = gathered.inputs
+        rows = result_rows(
+            gathered.analyses, chain, gathered.provenance, params,
+            inputs.j, inputs.j_err, inputs.lambda_k,
+        )  # fmt: skip
+        computed = {id(a): r for a, r in zip(gathered.analyses, rows, strict=True)}
+    row_of = {id(a): k for k, a in enumerate(gathered.analyses)}
+    results: list[AnalysisResult] = []
+    order: list[int] = []
+    for i, analysis in enumerate(analyses):
+        if i in early:
+            results.append(early[i])
+            order.append(-1)
+        elif id(analysis) in missing:
+            results.append(failed(analysis, missing[id(analysis)], params))
+            order.append(-1)
+        else:
+            results.append(computed[id(analysis)])
+            order.append(row_of[id(analysis)])
+    return Reduction(results, chain, order, constants, conventions, gatherer.meta_commit)

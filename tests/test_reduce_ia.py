@@ -21,18 +21,23 @@ RTOL = 1e-9
 DENVER = "America/Denver"
 
 # (repo, IA path, data commit, MetaData commit): shared/data/README.md "Expected results"
+META_2018 = "effde91d90b67de985fc60517782b388eacea6d0"
+META_63 = "d6180a19f872e2f12a112be60c7124bf17e5a7a2"
+META_2022 = "20d8fab7220fa66144f756d421809c0dc1ef0bcf"
+CORNUDAS_02F = "d3f3b3a7-3cf5-4bb3-9c2d-f160f87397a9"
+CORNUDAS_IA = "c919ed7dbc538568b0964e28896dd3fdbdc235ab"
 IA_CASES = [
-    ("IR998", "657/ia/61.ia.json", "6a4cdd742592f1cb382cff3c68719fd9c433f52a", "effde91d90b67de985fc60517782b388eacea6d0"),
-    ("IR998", "657/ia/61_00000.ia.json", "9db6040f18eb31c01f89459e9368c91920aeda49", "effde91d90b67de985fc60517782b388eacea6d0"),
-    ("IR998", "657/ia/61_00001.ia.json", "5888aef3ee6f7e09ecc529ff1d7391cc04492b24", "effde91d90b67de985fc60517782b388eacea6d0"),
-    ("IR998", "657/ia/61_00002.ia.json", "b08a4db6582935eeaad07e4649bc62d331b93c30", "effde91d90b67de985fc60517782b388eacea6d0"),
-    ("IR998", "657/ia/61_00003.ia.json", "f86de08f86ddd7801062ba4c935e8e8c14e06ae4", "effde91d90b67de985fc60517782b388eacea6d0"),
-    ("IR998", "657/ia/63_00001.ia.json", "8ba12982af70eeea39224cee4c59aea51c8c51a3", "d6180a19f872e2f12a112be60c7124bf17e5a7a2"),
-    ("IR998", "657/ia/67.ia.json", "8002fdd76ae0ad675d839b4d94c24daba426b5a8", "effde91d90b67de985fc60517782b388eacea6d0"),
-    ("IR998", "657/ia/73.ia.json", "928b0a0858e0df9d8b9b079387beccad22b5a1e4", "effde91d90b67de985fc60517782b388eacea6d0"),
-    ("Cornudas", "694/ia/21_00000.ia.json", "c919ed7dbc538568b0964e28896dd3fdbdc235ab", "20d8fab7220fa66144f756d421809c0dc1ef0bcf"),
-    ("Cornudas", "694/ia/27_00000.ia.json", "e4254bccd3b57a470eec84080effd70b5a9b33a7", "20d8fab7220fa66144f756d421809c0dc1ef0bcf"),
-]  # fmt: skip
+    ("IR998", "657/ia/61.ia.json", "6a4cdd742592f1cb382cff3c68719fd9c433f52a", META_2018),
+    ("IR998", "657/ia/61_00000.ia.json", "9db6040f18eb31c01f89459e9368c91920aeda49", META_2018),
+    ("IR998", "657/ia/61_00001.ia.json", "5888aef3ee6f7e09ecc529ff1d7391cc04492b24", META_2018),
+    ("IR998", "657/ia/61_00002.ia.json", "b08a4db6582935eeaad07e4649bc62d331b93c30", META_2018),
+    ("IR998", "657/ia/61_00003.ia.json", "f86de08f86ddd7801062ba4c935e8e8c14e06ae4", META_2018),
+    ("IR998", "657/ia/63_00001.ia.json", "8ba12982af70eeea39224cee4c59aea51c8c51a3", META_63),
+    ("IR998", "657/ia/67.ia.json", "8002fdd76ae0ad675d839b4d94c24daba426b5a8", META_2018),
+    ("IR998", "657/ia/73.ia.json", "928b0a0858e0df9d8b9b079387beccad22b5a1e4", META_2018),
+    ("Cornudas", "694/ia/21_00000.ia.json", CORNUDAS_IA, META_2022),
+    ("Cornudas", "694/ia/27_00000.ia.json", "e4254bccd3b57a470eec84080effd70b5a9b33a7", META_2022),
+]
 
 
 def rel(a: float, b: float) -> float:
@@ -83,17 +88,15 @@ def test_the_trapped_error_convention_is_detected(
     if convention == "2022-on-2018":
         data = DataRepo(GitRepo(bundle_bare("IR998")))
         a = data.analysis("65761-05", "6a4cdd742592f1cb382cff3c68719fd9c433f52a")
-        r = reduce_analyses([a], meta, meta_rev="effde91d90b67de985fc60517782b388eacea6d0",
-                            conventions=PYCHRON_2022.updated(timezone=DENVER)).results[0]  # fmt: skip
+        wrong = PYCHRON_2022.updated(timezone=DENVER)
+        r = reduce_analyses([a], meta, meta_rev=META_2018, conventions=wrong).results[0]
         assert rel(r.age_err, 0.005480843283402892) < RTOL
         assert rel(r.age_err, 0.005480068535964898) > 1e-5
     else:
         data = DataRepo(GitRepo(bundle_bare("Cornudas")))
-        a = data.analysis(
-            "d3f3b3a7-3cf5-4bb3-9c2d-f160f87397a9", "c919ed7dbc538568b0964e28896dd3fdbdc235ab"
-        )
-        r = reduce_analyses([a], meta, meta_rev="20d8fab7220fa66144f756d421809c0dc1ef0bcf",
-                            conventions=PYCHRON_2018.updated(timezone=DENVER)).results[0]  # fmt: skip
+        a = data.analysis(CORNUDAS_02F, CORNUDAS_IA)
+        wrong = PYCHRON_2018.updated(timezone=DENVER)
+        r = reduce_analyses([a], meta, meta_rev=META_2022, conventions=wrong).results[0]
         assert rel(r.age_err, 0.032247252910844855) < RTOL
 
 
@@ -102,10 +105,8 @@ def test_decay_conventions_are_switches(bundle_bare: Callable[[str], Path]) -> N
     data/README.md says."""
     meta = MetaRepo(GitRepo(bundle_bare("MetaData")))
     data = DataRepo(GitRepo(bundle_bare("Cornudas")))
-    a = data.analysis(
-        "d3f3b3a7-3cf5-4bb3-9c2d-f160f87397a9", "c919ed7dbc538568b0964e28896dd3fdbdc235ab"
-    )
-    mc = "20d8fab7220fa66144f756d421809c0dc1ef0bcf"
+    a = data.analysis(CORNUDAS_02F, CORNUDAS_IA)
+    mc = META_2022
     base = reduce_analyses(
         [a], meta, meta_rev=mc, conventions=PYCHRON_2022.updated(timezone=DENVER)
     )

@@ -24,7 +24,8 @@ class Conventions:
       independent value (what Pychron does); ``"full"`` keeps one variable per detector, so
       isotopes sharing a baseline or IC factor stay correlated.
     * ``include_baseline_error``: ``None`` follows each intercept's stored flag (all real data:
-      false); ``True``/``False`` forces it.
+      false) under ``"pychron"`` and counts every baseline under ``"full"``;
+      ``True``/``False`` forces it.
     * ``propagate_trapped_error``: σ of (40/36)atm in atm40 — off in 2018 results, on in 2022.
     * ``decay_from``: decay factors measured from each segment's ``start`` (Pychron's stored
       results) or ``end`` (its ``use_irradiation_endtime`` preference).

@@ -79,11 +79,12 @@ def isotope_values(
             ic = UArray.independent(
                 space, f"ic:{name}", np.where(ok, iso.ic, 1.0), np.where(ok, iso.ic_err, 0.0), k
             )
-        include = (
-            iso.include_baseline_error
-            if conventions.include_baseline_error is None
-            else np.full(n, conventions.include_baseline_error)
-        )
+        if conventions.include_baseline_error is not None:
+            include = np.full(n, conventions.include_baseline_error)
+        elif conventions.covariance == "full":
+            include = np.ones(n, dtype=bool)  # a shared baseline is only correlated if counted
+        else:
+            include = iso.include_baseline_error
         # Pychron re-wraps I − nominal(B) as a NEW independent value with σ(I)
         rewrapped = UArray.independent(
             space, f"bs:{name}", iso.intercept - iso.baseline, iso.intercept_err, k

@@ -11,7 +11,7 @@ The CLI and the web UI are thin shells over this class.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -23,6 +23,9 @@ from ardvc.gitstore import Author, CommitPolicy, GitRepo
 from ardvc.identity import resolve_author
 from ardvc.labinit import InitResult, adopt_pychron, init_lab
 from ardvc.meta import MetaRepo
+from ardvc.reduction.run import Reduction, reduce_analyses
+from ardvc.reduction.select import DEFAULT_TYPES, select_analyses
+from ardvc.reduction.settings import settings as reduction_settings
 from ardvc.workspace import Workspace, find_root
 
 
@@ -111,6 +114,34 @@ class Lab:
         )
         self._repos[repo.name] = repo
         return repo
+
+    # --- reduction ----------------------------------------------------------------------
+
+    def reduce(
+        self,
+        repo: str,
+        names: Sequence[str] = (),
+        *,
+        identifiers: Sequence[str] = (),
+        types: Sequence[str] | None = DEFAULT_TYPES,
+        at: str | None = None,
+        meta_at: str | None = None,
+        conventions: str | None = None,
+        settings: Sequence[str] = (),
+    ) -> Reduction:
+        """Ages of a selection, from the stored intercepts at ``at`` and the MetaRepo at
+        ``meta_at``, with the lab's reduction settings plus ``KEY=VALUE`` overrides."""
+        data = self.repo(repo)
+        analyses = select_analyses(data, at, names=names, identifiers=identifiers, types=types)
+        constants, convs = reduction_settings(self.config, settings, conventions=conventions)
+        return reduce_analyses(
+            analyses,
+            self.meta,
+            meta_rev=meta_at,
+            constants=constants,
+            conventions=convs,
+            repos={data.name: data},
+        )
 
     # --- analyses -----------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from ardvc import __version__
 from ardvc.cli.config_cmd import config_cmd
 from ardvc.cli.context import CliContext
 from ardvc.cli.init_cmd import init_cmd
+from ardvc.cli.reduce_cmd import reduce_cmd
 from ardvc.cli.repo_cmd import ls_cmd, repo_group
 from ardvc.cli.show_cmd import show_cmd
 from ardvc.logs import setup_logging
@@ -70,3 +71,4 @@ main.add_command(config_cmd)
 main.add_command(ls_cmd)
 main.add_command(repo_group)
 main.add_command(show_cmd)
+main.add_command(reduce_cmd)

@@ -38,3 +38,12 @@ def cornudas_analysis(uuid: str | None = None) -> NewAnalysis:
     if uuid is not None:
         parts["main"]["uuid"] = uuid
     return NewAnalysis(**parts)
+
+
+def metarepo_files() -> dict[str, bytes]:
+    """The embedded MetaRepo files (NM-322 and the felix sensitivities), path → bytes."""
+    return {
+        path.relative_to(METADATA).as_posix(): path.read_bytes()
+        for path in sorted(METADATA.rglob("*"))
+        if path.is_file()
+    }

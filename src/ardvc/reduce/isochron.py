@@ -6,16 +6,21 @@ slopes differ by < 1e-10, at most 500 iterations), or the York et al. (2004, Am.
 72:367) iteration; both converge to the same least-squares line. Errors:
 
 * ``YORK``: York (1969), σb² = 1/ΣW·U², σa² = σb²·ΣW·x²/ΣW;
-* ``NEW_YORK`` (Pychron's default): first-order propagation of every point's errors
-  through the implicit slope equation, Mahon (1996, Int. Geol. Rev. 38:293) as corrected
-  by Trappitsch et al. (2018, ApJL 857:L15) (LLNL MahonFitting);
+* ``NEW_YORK`` (Pychron's default): propagation of every point's errors through the
+  implicit slope equation, Mahon (1996, Int. Geol. Rev. 38:293) as corrected by Trappitsch
+  et al. (2018, ApJL 857:L15) (LLNL MahonFitting), exactly as Pychron computes it. It is
+  not quite first-order propagation: ∂θ/∂b ignores that the weighted centroid moves with
+  b, and ∂a/∂xᵢ, ∂a/∂yᵢ carry the x̄·∂b term with the opposite sign. On the Pearson–York
+  data σb is 0.03 % and σa 0.9 % off the exact values; stored isochrons carry these errors;
 * ``YORK_2004``: York et al. (2004), σb² = 1/ΣW·u², σa² = 1/ΣW + x̄²σb² on the adjusted
   points x = X̄ + β.
 
-No "Reed" variant: Pychron's ReedYorkRegressor solves Reed's (1989) cubic for uncorrelated
-errors — the same line York's iteration gives for ρ = 0 — and pairs it with variance
-formulas its own source calls not correct for the method; without a checkable statement of
-Reed (1992)'s variances there is nothing reliable to add.
+No "Reed" variant: Pychron's ReedYorkRegressor solves Reed's (1989) cubic, which holds for
+uncorrelated errors only and gives the line York's iteration gives with ρ = 0; its errors
+are York's (1966) 1/ΣW·U² times the MSWD, which older Pychron source itself flags as not
+Reed's method. Reed (1992)'s variance expressions could not be checked against a citable
+copy, so rather than a third unverifiable formula: use ``YORK`` with ρ = 0, errors times
+√MSWD, for the same numbers.
 
 All functions take plain float arrays (x, σx, y, σy, ρ). The MSWD-based error kind (SE or
 SE·√MSWD) is applied afterwards by the caller, to the final age error, as Pychron does.
@@ -127,6 +132,8 @@ def york_fit(
 ) -> YorkFit:
     """Best straight line through points with (correlated) errors in x and y."""
     xa, sxa, ya, sya, ra = _points(x, sx, y, sy, rho)
+    if any(not 0 <= i < xa.size for i in excluded):
+        raise UsageError(f"excluded point indices must lie in 0..{xa.size - 1}")
     keep = np.setdiff1d(np.arange(xa.size), np.asarray(excluded, dtype=np.intp))
     if keep.size < 2:
         raise MissingInputError(f"a York fit needs at least 2 points, got {keep.size}")

@@ -151,6 +151,8 @@ def find_plateau_steps(
     omitted = _excluded_mask(n, excluded)
     if criteria.fixed_steps is not None:
         return _fixed(criteria.fixed_steps, n)
+    if n < max(criteria.nsteps, 2) or omitted.all():
+        return None
     total = float(sum(float(v) for v, o in zip(s, omitted, strict=True) if not o))
     if not total > 0:
         raise MissingInputError("plateau search needs a positive total 39Ar_K signal")

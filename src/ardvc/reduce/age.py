@@ -18,11 +18,6 @@ def age(j: UArray | Array | float, f: UArray, lambda_k: Array | float, scale: fl
     return log(1 + f * j) / lambda_k / scale
 
 
-def j_from_monitor(f: UArray, monitor_age_years: float, lambda_k: float) -> UArray:
-    """J = (e^(λK·t) − 1)/F for a monitor of known age."""
-    return float(np.expm1(lambda_k * monitor_age_years)) / f
-
-
 def ratio_or_one(x: UArray) -> UArray:
     """Pychron uses 1 for a conversion factor (Ca_K, Cl_K) that is 0 or missing."""
     zero = (x.value == 0) | ~np.isfinite(x.value)

@@ -9,6 +9,7 @@ import click
 from ardvc import __version__
 from ardvc.cli.config_cmd import config_cmd
 from ardvc.cli.context import CliContext
+from ardvc.cli.ia_cmd import ia_group
 from ardvc.cli.init_cmd import init_cmd
 from ardvc.cli.reduce_cmd import reduce_cmd
 from ardvc.cli.repo_cmd import ls_cmd, repo_group
@@ -72,3 +73,4 @@ main.add_command(ls_cmd)
 main.add_command(repo_group)
 main.add_command(show_cmd)
 main.add_command(reduce_cmd)
+main.add_command(ia_group)

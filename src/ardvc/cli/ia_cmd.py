@@ -150,6 +150,8 @@ def ia_check(
         )
         meta_commit = commit_before(meta.git, when)
     zone = timezone or _lab_timezone(cli) or local_zone()
+    if zone is not None and zone.lower() in {"naive", "none"}:
+        zone = None
     conv = preset(conventions) if conventions else default_conventions(ia)
     conv = conv.updated(timezone=zone) if zone != conv.timezone else conv
     report = check_ia(

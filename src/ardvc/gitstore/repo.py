@@ -81,7 +81,8 @@ class GitRepo:
 
     @property
     def name(self) -> str:
-        return self.path.name
+        """The folder name, without the ``.git`` of a bare repository."""
+        return self.path.name.removesuffix(".git")
 
     @property
     def git_dir(self) -> Path:

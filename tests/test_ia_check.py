@@ -93,7 +93,7 @@ def test_truncated_ia_files_fail_clearly(bundle_bare: Callable[[str], Path]) -> 
                 meta,
                 "--data-commit",
                 commit,
-            ],  # fmt: skip
+            ],
         )
         assert result.exit_code == 1
         assert f"corrupt file IR998:{path} at {commit[:12]}" in result.output

@@ -91,10 +91,16 @@ class PolyFit:
         np.sqrt(self.ssr / np.where(ok, dof, 1), out=out, where=ok)
         return out
 
+    def intercept_weights(self, u0: FloatArray) -> FloatArray:
+        """a = (ΦᵀΦ)⁻¹φ(u₀): the intercept is Σᵢ (aᵀφ(uᵢ))·yᵢ over the kept points."""
+        phi = np.stack([u0**k for k in range(self.q)], axis=1)
+        result: FloatArray = (self.inv * phi[:, None, :]).sum(axis=2)
+        return result
+
     def variance_factor(self, u0: FloatArray) -> FloatArray:
         """v = φ(u₀)ᵀ (ΦᵀΦ)⁻¹ φ(u₀): the prediction variance at x = 0 over σ²."""
         phi = np.stack([u0**k for k in range(self.q)], axis=1)
-        result: FloatArray = np.einsum("mi,mij,mj->m", phi, self.inv, phi)
+        result: FloatArray = (phi * self.intercept_weights(u0)).sum(axis=1)
         return result
 
 
@@ -104,8 +110,9 @@ def _safe_inverse(g: FloatArray, bad: BoolArray) -> tuple[FloatArray, BoolArray]
     q = g.shape[1]
     eye = np.eye(q)
     g = np.where(bad[:, None, None], eye, g)
+    inv: FloatArray
     try:
-        inv = np.linalg.inv(g)
+        inv = np.linalg.inv(g).astype(np.float64, copy=False)
     except np.linalg.LinAlgError:
         inv = np.empty_like(g)
         bad = bad.copy()
@@ -127,6 +134,7 @@ def poly_fit(u: FloatArray, y: FloatArray, kept: BoolArray, q: int) -> PolyFit:
     """Least squares of degree q − 1 on the kept points of every series at once.
 
     ``y`` must be finite at every slot (absent slots may hold anything finite, e.g. 0).
+    Sums run along contiguous rows, so NumPy's pairwise summation keeps them accurate.
     """
     w = kept.astype(np.float64)
     n = kept.sum(axis=1).astype(np.int64)
@@ -135,20 +143,18 @@ def poly_fit(u: FloatArray, y: FloatArray, kept: BoolArray, q: int) -> PolyFit:
     sums = np.empty((m, 2 * q - 1))
     moments = np.empty((m, q))
     power = w.copy()
-    wy = w * y
     for k in range(2 * q - 1):
         sums[:, k] = power.sum(axis=1)
         if k < q:
-            moments[:, k] = (power * y).sum(axis=1) if k else wy.sum(axis=1)
+            moments[:, k] = (power * y).sum(axis=1)
         if k < 2 * q - 2:
             power *= u
     idx = np.add.outer(np.arange(q), np.arange(q))
-    g = sums[:, idx]
-    inv, singular = _safe_inverse(g, n < q)
-    coef = np.einsum("mij,mj->mi", inv, moments)
+    inv, singular = _safe_inverse(sums[:, idx], n < q)
+    coef = (inv * moments[:, None, :]).sum(axis=2)
     coef[singular] = np.nan
     resid = y - horner(np.where(singular[:, None], 0.0, coef), u)
-    ssr = np.einsum("mp,mp->m", w * resid, resid)
+    ssr = (w * resid * resid).sum(axis=1)
     return PolyFit(coef, inv, resid, ssr, n, singular)
 
 

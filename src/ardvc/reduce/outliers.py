@@ -57,18 +57,20 @@ def filter_and_fit(
     outliers = np.zeros_like(usable)
     max_iter = int(params.iterations.max(initial=0))
     for it in range(max_iter):
-        active = np.flatnonzero((params.iterations > it) & (kept.sum(axis=1) > q))
-        if active.size == 0:
+        active = (params.iterations > it) & (kept.sum(axis=1) > q)
+        if not active.any():
             break
-        sub_kept = kept[active]
-        fit = poly_fit(u[active], y[active], sub_kept, q)
+        every = bool(active.all())
+        rows = slice(None) if every else np.flatnonzero(active)
+        sub_kept, sub_y = kept[rows], y[rows]
+        fit = poly_fit(u[rows], sub_y, sub_kept, q)
         s = fit.sef()
-        use_sd = params.use_sd[active]
+        use_sd = params.use_sd[rows]
         if use_sd.any():
-            s = np.where(use_sd, kept_std(y[active], sub_kept), s)
-        bound = params.std_devs[active] * s
+            s = np.where(use_sd, kept_std(sub_y, sub_kept), s)
+        bound = params.std_devs[rows] * s
         with np.errstate(invalid="ignore"):
-            flag = present[active] & (np.abs(fit.resid) >= bound[:, None])
-        outliers[active] |= flag
-        kept[active] = sub_kept & ~flag
+            flag = present[rows] & (np.abs(fit.resid) >= bound[:, None])
+        outliers[rows] |= flag
+        kept[rows] = sub_kept & ~flag
     return FilteredFit(poly_fit(u, y, kept, q), kept, outliers)

@@ -15,16 +15,15 @@ Lusk01121 ``L2(CDD)`` baselines): that is what Pychron computes, and it is flagg
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 from scipy import stats
 
 from ardvc.errors import UsageError
-from ardvc.reduce.fitspec import STATUS_REASONS, ErrorType, FitKind, FitSpec, FitStatus
+from ardvc.reduce.fitbatch import MAX_COEF, FitBatch, StrArray, compat_zero
+from ardvc.reduce.fitspec import ErrorType, FitKind, FitSpec, FitStatus
 from ardvc.reduce.nonlinear import fit_exponential
 from ardvc.reduce.ols import (
     BoolArray,
@@ -38,8 +37,8 @@ from ardvc.reduce.ols import (
 from ardvc.reduce.outliers import FilteredFit, FilterParams, filter_and_fit
 from ardvc.reduce.series import ExcludedLike, SeriesLike, SeriesSet, blocks
 
-MAX_COEF = 5
-StrArray = npt.NDArray[np.str_]
+__all__ = ["FitBatch", "compat_zero", "fit_batch"]
+
 _POLY_KINDS = {
     1: FitKind.AVERAGE,
     2: FitKind.LINEAR,
@@ -49,76 +48,6 @@ _POLY_KINDS = {
 }
 """Model by coefficient count; ``weighted mean`` shares the linear group (§1)."""
 _ERR_CODES = {ErrorType.SEM: 0, ErrorType.SD: 1, ErrorType.CI: 2, ErrorType.MSEM: 3}
-
-
-@dataclass(frozen=True)
-class FitBatch:
-    """Intercepts at x = 0 of N series; per-point masks are (N, W), W the longest series."""
-
-    value: FloatArray
-    error: FloatArray
-    n: IntArray
-    """All points of the series (Pychron's ``n``)."""
-    fn: IntArray
-    """Points the final fit used (Pychron's ``fn``)."""
-    outliers: BoolArray
-    """Points the filter flagged (Pychron's ``outlier_excluded``)."""
-    excluded: BoolArray
-    """User-excluded ∪ outliers."""
-    present: BoolArray
-    kind_used: StrArray
-    """The model actually fitted (``auto`` resolved; ``weighted mean`` → ``linear``)."""
-    status: npt.NDArray[np.int8]
-    sef: FloatArray
-    """Standard error of the final fit (SD of the kept points for the mean)."""
-    rsquared_adj: FloatArray
-    coef: FloatArray
-    """(N, 5): polynomial coefficients in u = (x − centre)/scale, or (a, b, c)."""
-    centre: FloatArray
-    scale: FloatArray
-
-    def __len__(self) -> int:
-        return len(self.value)
-
-    @property
-    def ok(self) -> BoolArray:
-        result: BoolArray = self.status == FitStatus.OK
-        return result
-
-    @property
-    def kept(self) -> BoolArray:
-        result: BoolArray = self.present & ~self.excluded
-        return result
-
-    def reason(self, i: int) -> str:
-        """Why series ``i`` is flagged ("" when it is not)."""
-        return STATUS_REASONS[FitStatus(int(self.status[i]))]
-
-    def outlier_indices(self, i: int) -> list[int]:
-        return [int(j) for j in np.flatnonzero(self.outliers[i])]
-
-    def excluded_indices(self, i: int) -> list[int]:
-        return [int(j) for j in np.flatnonzero(self.excluded[i] & self.present[i])]
-
-    def predict(self, x: npt.ArrayLike) -> FloatArray:
-        """Each series' model at abscissae ``x`` (already shifted by the offset): (N, M)."""
-        xs = np.broadcast_to(np.asarray(x, dtype=np.float64), (len(self), np.size(x)))
-        u = (xs - self.centre[:, None]) / self.scale[:, None]
-        out = horner(np.nan_to_num(self.coef), u)
-        exp = self.kind_used == FitKind.EXPONENTIAL.value
-        if exp.any():
-            a, b, c = (self.coef[exp, k][:, None] for k in range(3))
-            out[exp] = a * np.exp(-b * xs[exp]) + c
-        return out
-
-
-def compat_zero(batch: FitBatch) -> FitBatch:
-    """The batch as Pychron stores it: non-finite values and errors become 0."""
-    return dataclasses.replace(
-        batch,
-        value=np.where(np.isfinite(batch.value), batch.value, 0.0),
-        error=np.where(np.isfinite(batch.error), batch.error, 0.0),
-    )
 
 
 @dataclass
@@ -136,27 +65,22 @@ class _Block:
     err_codes: IntArray
 
     @classmethod
-    def build(cls, series: SeriesSet, idx: IntArray, specs: list[FitSpec]) -> _Block:
+    def build(cls, series: SeriesSet, idx: IntArray, table: _SpecTable) -> _Block:
         t, y, present, user = series.block(idx)
-        offsets = np.array([s.time_zero_offset for s in specs])
-        x = t - offsets[:, None]
+        uid = table.ids[idx]
+        x = t - table.offset[uid, None]
         finite = present & np.isfinite(x) & np.isfinite(y)
-        params = FilterParams(
-            iterations=np.array([s.filtering_iterations for s in specs], dtype=np.int64),
-            std_devs=np.array([s.std_devs for s in specs]),
-            use_sd=np.array([s.use_standard_deviation_filtering for s in specs]),
-        )
-        codes = np.array([_ERR_CODES[s.error_type] for s in specs], dtype=np.int64)
+        params = FilterParams(table.iterations[uid], table.std_devs[uid], table.use_sd[uid])
         return cls(
             idx,
-            specs,
+            [table.unique[i] for i in uid],
             np.where(finite, x, 0.0),
             np.where(finite, y, 0.0),
             present,
             finite,
             finite & ~user,
             params,
-            codes,
+            table.err_code[uid],
         )
 
 
@@ -175,6 +99,7 @@ class _Result:
     coef: FloatArray
     centre: FloatArray
     scale: FloatArray
+    hat0: FloatArray
     kind: StrArray
 
     def where(self, pick: BoolArray, other: _Result) -> _Result:
@@ -264,9 +189,11 @@ def _poly(block: _Block, q: int, kind: FitKind) -> _Result:
         r2adj = 1.0 - (fit.ssr / sst) * (fit.n - 1) / (fit.n - q)
     coef = np.full((len(value), MAX_COEF), np.nan)
     coef[:, :q] = fit.coef
+    hat0 = np.full((len(value), MAX_COEF), np.nan)
+    hat0[:, :q] = fit.intercept_weights(u0)
     return _Result(
         value, error, fit.n, filtered.kept, filtered.outliers, status, sef, r2adj, coef,
-        scaled.centre, scaled.scale, np.full(len(value), kind.value),
+        scaled.centre, scaled.scale, hat0, np.full(len(value), kind.value),
     )  # fmt: skip
 
 
@@ -282,7 +209,7 @@ def _auto(block: _Block) -> _Result:
 
 def _exponential(block: _Block) -> tuple[_Result, BoolArray]:
     """Per-series exponential fits; returns the results and the non-converged rows."""
-    m, width = block.x.shape
+    m = block.x.shape[0]
     res = _poly(block, 1, FitKind.EXPONENTIAL)  # shapes and input checks
     failed = np.zeros(m, dtype=bool)
     for row in range(m):
@@ -307,6 +234,7 @@ def _exponential(block: _Block) -> tuple[_Result, BoolArray]:
         res.kept[row], res.outliers[row] = fit.kept, fit.outliers
         res.sef[row], res.rsquared_adj[row] = sef, np.nan
         res.coef[row, :3] = fit.params
+        res.hat0[row] = np.nan
         ok = np.isfinite(fit.value) and np.isfinite(err[0]) and fit.n > 3
         res.status[row] = FitStatus.OK if ok else FitStatus.TOO_FEW_POINTS
     return res, failed
@@ -322,13 +250,49 @@ def _engine(spec: FitSpec) -> tuple[str, int]:
     return "poly", degree + 1
 
 
-def _spec_list(specs: FitSpec | Sequence[FitSpec], n: int) -> list[FitSpec]:
-    if isinstance(specs, FitSpec):
-        return [specs] * n
-    out = list(specs)
-    if len(out) != n:
-        raise UsageError(f"{len(out)} fit specs for {n} series (give one, or one per series)")
-    return out
+@dataclass(frozen=True)
+class _SpecTable:
+    """Distinct specs and per-distinct-spec settings as arrays: a batch of 100,000
+    series usually holds a handful of distinct specs, so settings are gathered with
+    one index operation per block instead of Python loops over series."""
+
+    unique: list[FitSpec]
+    ids: IntArray
+    offset: FloatArray
+    iterations: IntArray
+    std_devs: FloatArray
+    use_sd: BoolArray
+    err_code: IntArray
+    engines: list[tuple[str, int]]
+
+    @classmethod
+    def build(cls, specs: FitSpec | Sequence[FitSpec], n: int) -> _SpecTable:
+        if isinstance(specs, FitSpec):
+            index = {specs: 0}
+            ids = np.zeros(n, dtype=np.int64)
+        else:
+            index = {}
+            ids = np.fromiter((index.setdefault(s, len(index)) for s in specs), np.int64)
+            if len(ids) != n:
+                raise UsageError(f"{len(ids)} fit specs for {n} series (one, or one per series)")
+        unique = list(index)
+        return cls(
+            unique,
+            ids,
+            np.array([s.time_zero_offset for s in unique], dtype=np.float64),
+            np.array([s.filtering_iterations for s in unique], dtype=np.int64),
+            np.array([s.std_devs for s in unique], dtype=np.float64),
+            np.array([s.use_standard_deviation_filtering for s in unique], dtype=bool),
+            np.array([_ERR_CODES[s.error_type] for s in unique], dtype=np.int64),
+            [_engine(s) for s in unique],
+        )
+
+    def groups(self) -> dict[tuple[str, int], IntArray]:
+        """Series indices per engine (model family and coefficient count)."""
+        keys = sorted(set(self.engines))
+        code = np.array([keys.index(e) for e in self.engines], dtype=np.int64)
+        per_series = code[self.ids]
+        return {key: np.flatnonzero(per_series == i) for i, key in enumerate(keys)}
 
 
 def fit_batch(
@@ -342,7 +306,7 @@ def fit_batch(
     per-series index lists. See :class:`FitBatch` for the result."""
     series = SeriesSet(t, y, user_excluded)
     count, width = len(series), series.width
-    spec_list = _spec_list(specs, count)
+    table = _SpecTable.build(specs, count)
     value, error = np.full(count, np.nan), np.full(count, np.nan)
     sef, r2adj = np.full(count, np.nan), np.full(count, np.nan)
     fn = np.zeros(count, dtype=np.int64)
@@ -352,22 +316,21 @@ def fit_batch(
     status = np.zeros(count, dtype=np.int8)
     coef = np.full((count, MAX_COEF), np.nan)
     centre, scale = np.zeros(count), np.ones(count)
+    hat0 = np.full((count, MAX_COEF), np.nan)
     kind = np.full(count, "", dtype=f"<U{max(len(k.value) for k in FitKind)}")
 
     def store(block: _Block, res: _Result) -> None:
-        idx, w = block.idx, block.x.shape[1]
+        idx, w = block.idx, min(block.x.shape[1], width)  # beyond `width`: padding only
         value[idx], error[idx], fn[idx], status[idx] = res.value, res.error, res.fn, res.status
         sef[idx], r2adj[idx], coef[idx] = res.sef, res.rsquared_adj, res.coef
-        centre[idx], scale[idx], kind[idx] = res.centre, res.scale, res.kind
-        outliers[idx, :w], kept[idx, :w], present[idx, :w] = res.outliers, res.kept, block.present
+        centre[idx], scale[idx], kind[idx], hat0[idx] = res.centre, res.scale, res.kind, res.hat0
+        outliers[idx, :w], kept[idx, :w] = res.outliers[:, :w], res.kept[:, :w]
+        present[idx, :w] = block.present[:, :w]
 
-    groups: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for i, spec in enumerate(spec_list):
-        groups[_engine(spec)].append(i)
     fallback: list[int] = []
-    for (engine, q), members in groups.items():
-        for idx in blocks(np.array(members, dtype=np.int64), series.lengths):
-            block = _Block.build(series, idx, [spec_list[i] for i in idx])
+    for (engine, q), members in table.groups().items():
+        for idx in blocks(members, series.lengths):
+            block = _Block.build(series, idx, table)
             if engine == "auto":
                 store(block, _auto(block))
             elif engine == "exp":
@@ -377,7 +340,7 @@ def fit_batch(
             else:
                 store(block, _poly(block, q, _POLY_KINDS[q]))
     for idx in blocks(np.array(fallback, dtype=np.int64), series.lengths):
-        block = _Block.build(series, idx, [spec_list[i] for i in idx])
+        block = _Block.build(series, idx, table)
         res = _poly(block, 1, FitKind.AVERAGE)
         res.status[res.status == FitStatus.OK] = FitStatus.NONLINEAR_FALLBACK
         store(block, res)
@@ -386,5 +349,5 @@ def fit_batch(
         value=value, error=error, n=present.sum(axis=1).astype(np.int64), fn=fn,
         outliers=outliers, excluded=(user | outliers) & present, present=present,
         kind_used=kind, status=status, sef=sef, rsquared_adj=r2adj, coef=coef,
-        centre=centre, scale=scale,
+        centre=centre, scale=scale, hat0=hat0,
     )  # fmt: skip

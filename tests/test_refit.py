@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import msgspec
 import numpy as np
 import pytest
 
@@ -240,6 +241,26 @@ def test_cornudas_69421_02F_reduction_time_fits(bundle_bare: Bundles) -> None:
         assert (baseline.n, baseline.fn, baseline.stored_fn) == (60, base_fn, base_fn)
         assert baseline.outliers_match
     assert rows[("baseline", "H1")].outliers == (1,)
+
+
+def test_entries_that_cannot_be_refitted_become_problem_rows(bundle_bare: Bundles) -> None:
+    analysis = _analysis(bundle_bare, "IR998", "65761-05", IR998_REV)
+    fits = analysis.intercepts
+    assert fits is not None
+    entries = dict(fits.entries)
+    entries["Ar40"] = msgspec.structs.replace(entries["Ar40"], fit="custom:a*exp(-b*x)+c")
+    entries["Ar39"] = msgspec.structs.replace(entries["Ar39"], user_excluded=[500])
+    analysis._decoded["intercepts"] = msgspec.structs.replace(fits, entries=entries)
+    rows = _by_key(refit_analysis(analysis))
+    assert "custom" in (rows[("signal", "Ar40")].problem or "")
+    assert "outside the 120 points" in (rows[("signal", "Ar39")].problem or "")
+    assert rows[("signal", "Ar38")].problem is None and rows[("signal", "Ar38")].reproduces()
+    assert not rows[("signal", "Ar40")].reproduces()
+    analysis.files.pop(".data")
+    analysis._decoded.pop(".data", None)
+    without_data = _by_key(refit_analysis(analysis))
+    assert all(r.problem for r in without_data.values())
+    assert "no raw data" in (without_data[("baseline", "H1")].problem or "")
 
 
 # --- whole repositories at HEAD ------------------------------------------------------------

@@ -15,8 +15,10 @@ from ardvc.reduce.fitspec import (
     FitKind,
     FitSpec,
     FitStatus,
+    Truncation,
     UnsupportedFitError,
     parse_error_type,
+    parse_truncation,
 )
 from ardvc.reduce.regression import FitBatch, compat_zero, fit_batch
 
@@ -211,6 +213,25 @@ def test_padded_arrays_and_exclusion_forms_agree() -> None:
         fit_batch(ts, ys, [spec, spec])
 
 
+def test_truncation_is_parsed_and_excludes_before_fitting() -> None:
+    assert parse_truncation("x<5") == Truncation("<", 5.0)
+    assert parse_truncation(" 300 <= t ") == Truncation(">=", 300.0)
+    assert parse_truncation("n>1e2") == Truncation(">", 100.0)  # any name means x
+    assert parse_truncation("30") == Truncation(last_index=30)
+    t = np.linspace(0, 99, 100)
+    y = 2 + 0.5 * t
+    y[80:] = 1000.0  # garbage after 80 s
+    spec = FitSpec.parse("linear", truncate="x>=80", time_zero_offset=0.0)
+    batch = fit_batch([t], [y], spec)
+    assert (batch.n[0], batch.fn[0]) == (100, 80)
+    assert batch.value[0] == pytest.approx(2.0, rel=1e-12)
+    assert batch.excluded_indices(0) == list(range(80, 100)) and not batch.outliers.any()
+    by_index = fit_batch([t], [y], FitSpec(truncate=parse_truncation("79")))
+    assert by_index.value[0] == batch.value[0]
+    shifted = fit_batch([t], [y], FitSpec(truncate=Truncation("<", 10.0), time_zero_offset=5.0))
+    assert shifted.excluded_indices(0) == list(range(15))  # x = t − 5 < 10
+
+
 def test_weighted_mean_is_linear_and_auto_takes_larger_adjusted_r2() -> None:
     rng = np.random.default_rng(6)
     t = np.linspace(30, 400, 120)
@@ -270,6 +291,9 @@ def test_fit_strings() -> None:
             FitSpec.parse(bad)
     with pytest.raises(UnsupportedFitError):
         parse_error_type("MC")
+    for bad in ("x<5 or x>300", "__import__('os')", "x<y", "(x<5)"):
+        with pytest.raises(UnsupportedFitError):
+            parse_truncation(bad)
     with pytest.raises(UsageError):
         FitSpec(std_devs=0.0)
 

@@ -10,10 +10,16 @@ error instead of being guessed at.
 from __future__ import annotations
 
 import math
+import operator
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
+import numpy as np
+
 from ardvc.errors import UsageError
+from ardvc.reduce.ols import BoolArray, FloatArray
 
 
 class UnsupportedFitError(UsageError):
@@ -158,12 +164,70 @@ def parse_fit_kind(text: str) -> FitKind:
         raise UnsupportedFitError(f"unknown fit {text!r}") from None
 
 
+# --- truncation ------------------------------------------------------------------------
+# Pychron binds the first word of a truncation expression to the abscissae and runs
+# ``eval``, so the variable's name is irrelevant (``n>10`` tests x too); a bare integer k
+# excludes every point with index > k. Only a single comparison is meaningful there
+# (``x<5 or x>300`` raises on NumPy arrays), and only that is accepted here.
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_OPS: dict[str, Callable[[FloatArray, float], BoolArray]] = {
+    "<=": operator.le,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    ">": operator.gt,
+}
+_MIRROR = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
+_OP = "|".join(re.escape(op) for op in _OPS)
+_NAME_FIRST = re.compile(rf"^\s*([A-Za-z_]\w*)\s*({_OP})\s*({_NUMBER})\s*$")
+_NUMBER_FIRST = re.compile(rf"^\s*({_NUMBER})\s*({_OP})\s*([A-Za-z_]\w*)\s*$")
+_INDEX = re.compile(r"^\s*(\d+)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Truncation:
+    """Points excluded before fitting: ``x <op> value``, or index > ``last_index``."""
+
+    op: str | None = None
+    value: float = 0.0
+    last_index: int | None = None
+
+    def excluded(self, x: FloatArray) -> BoolArray:
+        """Mask over ``x`` (1-D or (M, P), already shifted by the time-zero offset)."""
+        if self.last_index is not None:
+            result: BoolArray = np.broadcast_to(
+                np.arange(x.shape[-1]) > self.last_index, x.shape
+            ).copy()
+            return result
+        assert self.op is not None
+        with np.errstate(invalid="ignore"):
+            return np.asarray(_OPS[self.op](x, self.value), dtype=bool)
+
+
+def parse_truncation(text: str) -> Truncation:
+    """``"x<5"`` → exclude x < 5; ``"300 <= t"`` → exclude x ≥ 300; ``"30"`` → exclude
+    indices > 30."""
+    if m := _INDEX.match(text):
+        return Truncation(last_index=int(m.group(1)))
+    if m := _NAME_FIRST.match(text):
+        return Truncation(op=m.group(2), value=float(m.group(3)))
+    if m := _NUMBER_FIRST.match(text):
+        return Truncation(op=_MIRROR[m.group(2)], value=float(m.group(1)))
+    raise UnsupportedFitError(
+        f"truncation {text!r} is not a single comparison like 'x<5' or an index",
+        hint="Pychron evaluates these with eval; ardvc accepts one comparison or an integer",
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class FitSpec:
     """Settings of one series' fit, as Pychron's ``filter_outliers_dict`` holds them.
 
     ``time_zero_offset`` shifts the abscissa (x = t − offset) before the fit; the
-    intercept is always the model at x = 0.
+    intercept is always the model at x = 0. ``truncate`` excludes points before any
+    fitting (like user exclusions).
     """
 
     kind: FitKind = FitKind.LINEAR
@@ -173,6 +237,7 @@ class FitSpec:
     std_devs: float = 2.0
     use_standard_deviation_filtering: bool = False
     time_zero_offset: float = 0.0
+    truncate: Truncation | None = None
 
     def __post_init__(self) -> None:
         if self.iterations < 0:
@@ -193,6 +258,7 @@ class FitSpec:
         std_devs: float = 2.0,
         use_standard_deviation_filtering: bool = False,
         time_zero_offset: float = 0.0,
+        truncate: str | None = None,
     ) -> FitSpec:
         """From stored strings; an error suffix of ``fit`` counts when ``error_type`` is
         absent (``None``)."""
@@ -205,6 +271,7 @@ class FitSpec:
             std_devs=std_devs,
             use_standard_deviation_filtering=use_standard_deviation_filtering,
             time_zero_offset=time_zero_offset,
+            truncate=parse_truncation(truncate) if truncate else None,
         )
 
     @property

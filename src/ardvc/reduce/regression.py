@@ -71,6 +71,11 @@ class _Block:
         x = t - table.offset[uid, None]
         finite = present & np.isfinite(x) & np.isfinite(y)
         params = FilterParams(table.iterations[uid], table.std_devs[uid], table.use_sd[uid])
+        for u in np.unique(uid):
+            truncation = table.unique[u].truncate
+            if truncation is not None:
+                rows = uid == u
+                user[rows] |= truncation.excluded(x[rows]) & present[rows]
         return cls(
             idx,
             [table.unique[i] for i in uid],

@@ -23,6 +23,7 @@ import numpy as np
 from ardvc.data import Analysis
 from ardvc.errors import ArdvcError, NotFoundError
 from ardvc.formats.fits import FitEntry
+from ardvc.formats.rawdata import RawData
 from ardvc.reduce.fitspec import (
     FitSpec,
     FitStatus,
@@ -177,24 +178,49 @@ def _stored(
     )
 
 
+def _file_problem(analysis: Analysis, series: SeriesKind, exc: ArdvcError) -> RefitRow:
+    """A whole intercepts/baselines file is unreadable: one row says so."""
+    return RefitRow(
+        analysis.repo, analysis.commit, analysis.name, series, "*", None, None, None,
+        None, None, None, None, None, problem=str(exc),
+    )  # fmt: skip
+
+
+def _entries(
+    analysis: Analysis,
+) -> Iterator[tuple[SeriesKind, str, str | None, FitEntry] | RefitRow]:
+    detectors = dict(analysis.isotope_detectors())
+    for series in ("signal", "baseline"):
+        try:
+            fits = analysis.intercepts if series == "signal" else analysis.baselines
+        except ArdvcError as exc:
+            yield _file_problem(analysis, series, exc)
+            continue
+        for key, entry in (fits.populated() if fits is not None else {}).items():
+            yield series, key, detectors.get(key) if series == "signal" else key, entry
+
+
 def _jobs(analysis: Analysis) -> Iterator[_Job | RefitRow]:
     """One job per populated entry, or a problem row when it cannot be refitted."""
-    raw = analysis.raw_data
+    raw: RawData | None = None
+    raw_problem: str | None = None
+    try:
+        raw = analysis.raw_data
+    except ArdvcError as exc:
+        raw_problem = str(exc)
+    if raw is None and raw_problem is None:
+        raw_problem = "the analysis has no raw data file (.data)"
     offset = analysis.main.time_zero_offset or 0.0
-    detectors = dict(analysis.isotope_detectors())
-    entries: list[tuple[SeriesKind, str, str | None, FitEntry]] = []
-    if analysis.intercepts is not None:
-        for isotope, entry in analysis.intercepts.populated().items():
-            entries.append(("signal", isotope, detectors.get(isotope), entry))
-    if analysis.baselines is not None:
-        for detector, entry in analysis.baselines.populated().items():
-            entries.append(("baseline", detector, detector, entry))
-    for series, key, det, entry in entries:
+    for item in _entries(analysis):
+        if isinstance(item, RefitRow):
+            yield item
+            continue
+        series, key, det, entry = item
         row = _stored(analysis, series, key, det, entry)
         try:
             spec = spec_from_entry(entry, offset)
             if raw is None:
-                raise NotFoundError("the analysis has no raw data file (.data)")
+                raise NotFoundError(raw_problem or "no raw data")
             t, y = raw.signal(key, det) if series == "signal" else raw.baseline(key)
             user = _user_excluded(entry, t.size)
         except ArdvcError as exc:

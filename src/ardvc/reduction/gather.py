@@ -130,6 +130,21 @@ class InputGatherer:
             return math.nan
 
 
+Fitted = dict[tuple[str, str, str], tuple[float, float] | str]
+"""(analysis name, "signal"|"baseline", key) → refit (value, error), or why the refit failed."""
+
+
+def _fitted(
+    fitted: Fitted | None, analysis: Analysis, series: str, key: str
+) -> tuple[float, float] | None:
+    if fitted is None:
+        return None
+    found = fitted.get((analysis.name, series, key))
+    if isinstance(found, str):
+        raise MissingInputError(f"{analysis.record_id}: refit of the {series} {key}: {found}")
+    return found
+
+
 def _entry(values: Any, key: str, what: str, analysis: Analysis) -> tuple[float, float]:
     entry = values.get(key) if values is not None else None
     if entry is None or getattr(entry, "is_empty", False):
@@ -140,15 +155,20 @@ def _entry(values: Any, key: str, what: str, analysis: Analysis) -> tuple[float,
     return float(value), float(error)
 
 
-def isotope_row(analysis: Analysis, role: str) -> dict[str, Any]:
-    """Stored values of one isotope role of an analysis."""
+def isotope_row(analysis: Analysis, role: str, fitted: Fitted | None = None) -> dict[str, Any]:
+    """Stored values of one isotope role of an analysis (intercept and baseline from
+    ``fitted`` when the analysis was refitted from its raw data)."""
     main = analysis.main
     key = (main.arar_mapping or {}).get(role, role)
     if key not in main.isotopes:
         raise MissingInputError(f"{analysis.record_id} did not measure {role} ({key})")
     detector = main.isotopes[key].detector
-    intercept, intercept_err = _entry(analysis.intercepts, key, "intercept", analysis)
-    baseline, baseline_err = _entry(analysis.baselines, detector, "baseline", analysis)
+    intercept, intercept_err = _fitted(fitted, analysis, "signal", key) or _entry(
+        analysis.intercepts, key, "intercept", analysis
+    )
+    baseline, baseline_err = _fitted(fitted, analysis, "baseline", detector) or _entry(
+        analysis.baselines, detector, "baseline", analysis
+    )
     blank, blank_err = _entry(analysis.blanks, key, "blank", analysis)
     ic_entries = analysis.icfactors.by_detector() if analysis.icfactors else {}
     ic_entry = ic_entries.get(detector)
@@ -170,13 +190,15 @@ def isotope_row(analysis: Analysis, role: str) -> dict[str, Any]:
     }
 
 
-def gather(analyses: Sequence[Analysis], gatherer: InputGatherer) -> GatherResult:
+def gather(
+    analyses: Sequence[Analysis], gatherer: InputGatherer, fitted: Fitted | None = None
+) -> GatherResult:
     """Inputs of every analysis that has them; the others become failures."""
     rows: list[tuple[Analysis, dict[str, dict[str, Any]], Irradiation, float]] = []
     failures: list[tuple[Analysis, str]] = []
     for analysis in analyses:
         try:
-            isotopes = {role: isotope_row(analysis, role) for role in ISOTOPES}
+            isotopes = {role: isotope_row(analysis, role, fitted) for role in ISOTOPES}
             irradiation = gatherer.irradiation(analysis)
             sensitivity = gatherer.sensitivity(analysis)
         except ArdvcError as exc:

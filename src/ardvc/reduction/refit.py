@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Literal
 
@@ -200,7 +200,28 @@ def _entries(
             yield series, key, detectors.get(key) if series == "signal" else key, entry
 
 
-def _jobs(analysis: Analysis) -> Iterator[_Job | RefitRow]:
+@dataclass(frozen=True)
+class FitOverrides:
+    """Fit settings to use instead of the stored ones (``ardvc fit --fit Ar40=parabolic``).
+
+    ``kinds`` maps an isotope key, a detector, ``signals``, ``baselines`` or ``all`` to a
+    fit name; the most specific key wins. ``error_type`` replaces every error type.
+    """
+
+    kinds: dict[str, str] = field(default_factory=dict)
+    error_type: str | None = None
+
+    def apply(self, spec: FitSpec, series: SeriesKind, key: str) -> FitSpec:
+        for name in (key, "signals" if series == "signal" else "baselines", "all"):
+            if name in self.kinds:
+                spec = replace(spec, kind=parse_fit_kind(self.kinds[name]))
+                break
+        if self.error_type is not None:
+            spec = replace(spec, error_type=parse_error_type(self.error_type))
+        return spec
+
+
+def _jobs(analysis: Analysis, overrides: FitOverrides | None = None) -> Iterator[_Job | RefitRow]:
     """One job per populated entry, or a problem row when it cannot be refitted."""
     raw: RawData | None = None
     raw_problem: str | None = None
@@ -219,6 +240,8 @@ def _jobs(analysis: Analysis) -> Iterator[_Job | RefitRow]:
         row = _stored(analysis, series, key, det, entry)
         try:
             spec = spec_from_entry(entry, offset)
+            if overrides is not None:
+                spec = overrides.apply(spec, series, key)
             if raw is None:
                 raise NotFoundError(raw_problem or "no raw data")
             t, y = raw.signal(key, det) if series == "signal" else raw.baseline(key)
@@ -261,7 +284,9 @@ def _fit_jobs(jobs: list[_Job]) -> list[RefitRow]:
     ]
 
 
-def refit_many(analyses: Iterable[Analysis]) -> list[RefitRow]:
+def refit_many(
+    analyses: Iterable[Analysis], overrides: FitOverrides | None = None
+) -> list[RefitRow]:
     """Refit every stored intercept and baseline of ``analyses``, batched across them."""
     rows: list[RefitRow] = []
     it = iter(analyses)
@@ -269,7 +294,7 @@ def refit_many(analyses: Iterable[Analysis]) -> list[RefitRow]:
         jobs: list[_Job] = []
         order: list[_Job | RefitRow] = []
         for analysis in chunk:
-            for item in _jobs(analysis):
+            for item in _jobs(analysis, overrides):
                 order.append(item)
                 if isinstance(item, _Job):
                     jobs.append(item)
@@ -278,9 +303,9 @@ def refit_many(analyses: Iterable[Analysis]) -> list[RefitRow]:
     return rows
 
 
-def refit_analysis(analysis: Analysis) -> list[RefitRow]:
+def refit_analysis(analysis: Analysis, overrides: FitOverrides | None = None) -> list[RefitRow]:
     """Refit one analysis (all its isotopes and baselines in one batch)."""
-    return refit_many([analysis])
+    return refit_many([analysis], overrides)
 
 
 def summarise(rows: Iterable[RefitRow], rtol: float = 1e-8) -> dict[str, float]:

@@ -15,7 +15,9 @@ from ardvc.meta import MetaRepo
 from ardvc.reduce.chain import ArArResults, reduce_batch
 from ardvc.reduce.constants import ArArConstants
 from ardvc.reduce.conventions import Conventions
-from ardvc.reduction.gather import InputGatherer, gather
+from ardvc.reduce.fitspec import STATUS_REASONS, FitStatus
+from ardvc.reduction.gather import Fitted, InputGatherer, gather
+from ardvc.reduction.refit import FitOverrides, refit_many
 from ardvc.reduction.results import AnalysisResult, failed, parameters, result_rows
 
 
@@ -35,6 +37,27 @@ class Reduction:
         return [r for r in self.results if r.ok]
 
 
+def _refit(
+    analyses: Sequence[Analysis], overrides: FitOverrides | None
+) -> tuple[Fitted, dict[str, list[dict[str, object]]]]:
+    """Refit intercepts and baselines from the raw blobs; the fits go into provenance."""
+    fitted: Fitted = {}
+    fits: dict[str, list[dict[str, object]]] = {}
+    for row in refit_many(analyses, overrides):
+        key = (row.analysis, row.series, row.key)
+        if row.problem is not None:
+            fitted[key] = row.problem
+        elif row.status is not None and row.status != FitStatus.OK:
+            fitted[key] = STATUS_REASONS[row.status]
+        else:
+            fitted[key] = (row.value, row.error)
+        fits.setdefault(row.analysis, []).append(
+            {"series": row.series, "key": row.key, "fit": row.kind_used,
+             "spec": repr(row.spec), "n": row.n, "fn": row.fn, "excluded": list(row.excluded)}
+        )  # fmt: skip
+    return fitted, fits
+
+
 def reduce_analyses(
     analyses: Sequence[Analysis],
     meta: MetaRepo,
@@ -43,9 +66,14 @@ def reduce_analyses(
     constants: ArArConstants | None = None,
     conventions: Conventions,
     repos: dict[str, DataRepo] | None = None,
+    refit: FitOverrides | bool = False,
 ) -> Reduction:
+    """``refit`` recomputes every intercept and baseline from the raw data (with the stored
+    settings, or with the given overrides) instead of using the stored values."""
     constants = constants or ArArConstants()
     params = parameters(constants, conventions)
+    if refit is not False:
+        params["intercepts"] = "refit from raw data"
     gatherer = InputGatherer(meta, meta_rev, constants, conventions, repos)
     readable: list[Analysis] = []
     early: dict[int, AnalysisResult] = {}
@@ -56,7 +84,15 @@ def reduce_analyses(
             early[i] = failed(analysis, str(exc), params)
             continue
         readable.append(analysis)
-    gathered = gather(readable, gatherer)
+    fitted, fits = (
+        (None, {})
+        if refit is False
+        else _refit(readable, refit if isinstance(refit, FitOverrides) else None)
+    )
+    gathered = gather(readable, gatherer, fitted)
+    for analysis, record in zip(gathered.analyses, gathered.provenance, strict=True):
+        if analysis.name in fits:
+            record["fits"] = fits[analysis.name]
     missing = {id(a): msg for a, msg in gathered.failures}
     chain = None
     computed: dict[int, AnalysisResult] = {}

@@ -101,3 +101,30 @@ def test_settings_change_the_numbers_and_are_recorded(lab: Lab) -> None:
     lee = lab.reduce("Demo", ["69421-02F"], settings=(*SETTINGS, "atmosphere=lee2006"))
     assert lee.results[0].age != b.age
     assert lee.results[0].provenance["parameters"]["constants"]["atm4036"] == 298.56
+
+
+def test_reduce_from_raw_data(lab: Lab) -> None:
+    """Refitting 02F's reduction-time fits from its blobs gives the stored age again."""
+    refit = lab.reduce(
+        "Demo", ["69421-02F"], conventions="pychron-2022", settings=SETTINGS, refit=True
+    )
+    r = refit.results[0]
+    assert r.ok and abs(r.age / AGE - 1) < 1e-12 and abs(r.age_err / AGE_ERR - 1) < 1e-9
+    assert r.provenance["parameters"]["intercepts"] == "refit from raw data"
+    fits = {(f["series"], f["key"]): f for f in r.provenance["fits"]}
+    assert fits[("signal", "Ar40")]["fit"] == "parabolic" and fits[("signal", "Ar40")]["fn"] == 338
+
+
+def test_cli_fit(lab: Lab) -> None:
+    runner = CliRunner()
+    base = ["--root", str(lab.root), "fit", "--repo", "Demo", "69421-02F"]
+    result = runner.invoke(main, base)
+    assert result.exit_code == 0, result.output
+    assert "10 of 10 stored entries reproduced" in result.output
+    changed = runner.invoke(main, [*base, "--fit", "Ar40=linear", "--json"])
+    rows = {(r["series"], r["key"]): r for r in json.loads(changed.output)}
+    assert rows[("signal", "Ar40")]["fit"] == "linear"
+    assert rows[("signal", "Ar40")]["rel_value"] > 1e-4  # linear is not what was stored
+    assert rows[("signal", "Ar39")]["rel_value"] < 1e-12
+    bad = runner.invoke(main, [*base, "--fit", "Ar40=custom:x**2"])
+    assert bad.exit_code == 2 and "custom" in bad.output

@@ -128,6 +128,7 @@ class Lab:
         meta_at: str | None = None,
         conventions: str | None = None,
         settings: Sequence[str] = (),
+        refit: bool = False,
     ) -> Reduction:
         """Ages of a selection, from the stored intercepts at ``at`` and the MetaRepo at
         ``meta_at``, with the lab's reduction settings plus ``KEY=VALUE`` overrides."""
@@ -141,6 +142,7 @@ class Lab:
             constants=constants,
             conventions=convs,
             repos={data.name: data},
+            refit=refit,
         )
 
     # --- analyses -----------------------------------------------------------------------

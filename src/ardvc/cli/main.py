@@ -9,6 +9,7 @@ import click
 from ardvc import __version__
 from ardvc.cli.config_cmd import config_cmd
 from ardvc.cli.context import CliContext
+from ardvc.cli.fit_cmd import fit_cmd
 from ardvc.cli.ia_cmd import ia_group
 from ardvc.cli.init_cmd import init_cmd
 from ardvc.cli.reduce_cmd import reduce_cmd
@@ -74,3 +75,4 @@ main.add_command(repo_group)
 main.add_command(show_cmd)
 main.add_command(reduce_cmd)
 main.add_command(ia_group)
+main.add_command(fit_cmd)

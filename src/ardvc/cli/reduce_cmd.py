@@ -32,6 +32,11 @@ CSV_COLUMNS = (
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Override a setting: trapped_error=false, covariance=full, decay_from=end, "
               "timezone=America/Denver, constants=min2000, atmosphere=lee2006, …")  # fmt: skip
+@click.option(
+    "--refit",
+    is_flag=True,
+    help="Refit intercepts and baselines from the raw data (stored settings) first.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Results with provenance, as JSON.")
 @click.option("--csv", "as_csv", is_flag=True, help="Results as CSV.")
 @pass_ctx
@@ -47,6 +52,7 @@ def reduce_cmd(
     meta_at: str | None,
     conventions: str | None,
     sets: tuple[str, ...],
+    refit: bool,
     as_json: bool,
     as_csv: bool,
 ) -> None:
@@ -67,7 +73,7 @@ def reduce_cmd(
     chosen_types = None if all_types else (types or ("unknown",))
     reduction = lab.reduce(
         repo, names, identifiers=identifiers, types=chosen_types, at=rev, meta_at=meta_at,
-        conventions=conventions, settings=sets,
+        conventions=conventions, settings=sets, refit=refit,
     )  # fmt: skip
     results = reduction.results
     command_log("reduce", repo=repo, n=len(results), meta=reduction.meta_commit[:12])

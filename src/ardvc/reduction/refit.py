@@ -211,6 +211,13 @@ class FitOverrides:
     kinds: dict[str, str] = field(default_factory=dict)
     error_type: str | None = None
 
+    def __post_init__(self) -> None:
+        """Refuse unknown or unsupported settings up front, not per entry."""
+        for kind in self.kinds.values():
+            parse_fit_kind(kind)
+        if self.error_type is not None:
+            parse_error_type(self.error_type)
+
     def apply(self, spec: FitSpec, series: SeriesKind, key: str) -> FitSpec:
         for name in (key, "signals" if series == "signal" else "baselines", "all"):
             if name in self.kinds:

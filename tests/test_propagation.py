@@ -159,3 +159,11 @@ def test_elementary_operations(values: list[float], errors: list[float]) -> None
     assert close(expr.value[0], uexpr.nominal_value)
     assert close(expr.std[0], uexpr.std_dev)
     assert close(x.covariance(expr)[0], ux.std_dev**2 * uexpr.derivatives[ux])
+
+
+def test_production_keys_agree_across_layers() -> None:
+    """``reduce`` is pure and keeps its own copy of the production keys; it must be the
+    formats' order, or gathered ratios would land in the wrong columns."""
+    from ardvc.formats.production import PRODUCTION_KEYS as FORMAT_KEYS
+
+    assert tuple(FORMAT_KEYS) == PRODUCTION_KEYS

@@ -37,7 +37,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ardvc.errors import MissingInputError, UsageError
-from ardvc.reduce.stats import ErrorKind, FloatArray, mswd_is_valid, mswd_pvalue, mswd_scaled
+from ardvc.reduce.stats import ErrorKind, FloatArray, MswdSummary, mswd_scaled
 
 TOLERANCE = 1e-10
 MAX_ITERATIONS = 500
@@ -52,7 +52,7 @@ class YorkErrors(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class YorkFit:
+class YorkFit(MswdSummary):
     """y = intercept + slope·x fitted to the points at ``members`` (input indices).
 
     ``slope_err``/``intercept_err`` are 1σ standard errors (kind SE, not scaled by
@@ -71,18 +71,6 @@ class YorkFit:
     iterations: int
     converged: bool
     errors: YorkErrors
-
-    @property
-    def n(self) -> int:
-        return len(self.members)
-
-    @property
-    def valid_mswd(self) -> bool:
-        return mswd_is_valid(self.mswd, self.dof)
-
-    @property
-    def p_value(self) -> float:
-        return float(mswd_pvalue(self.mswd, self.dof))
 
     @property
     def x_intercept(self) -> float:

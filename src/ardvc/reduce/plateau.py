@@ -37,10 +37,10 @@ from ardvc.errors import MissingInputError, UsageError
 from ardvc.reduce.stats import (
     ErrorKind,
     FloatArray,
+    MswdSummary,
     as_arrays,
     mswd_is_valid,
     mswd_of,
-    mswd_pvalue,
     mswd_scaled,
     with_j_error,
 )
@@ -78,7 +78,7 @@ FLECK_1977 = PlateauCriteria()
 
 
 @dataclass(frozen=True, slots=True)
-class Plateau:
+class Plateau(MswdSummary):
     """A plateau over steps ``start..end`` (indices into the step list).
 
     ``members`` are the non-omitted steps of the range (those flagged ``plateau_step``);
@@ -101,18 +101,6 @@ class Plateau:
     gas_fraction: float
     criteria: PlateauCriteria
     fixed: bool
-
-    @property
-    def n(self) -> int:
-        return len(self.members)
-
-    @property
-    def valid_mswd(self) -> bool:
-        return mswd_is_valid(self.mswd, self.dof)
-
-    @property
-    def p_value(self) -> float:
-        return float(mswd_pvalue(self.mswd, self.dof))
 
     def error(self, kind: ErrorKind = ErrorKind.SEM, j_rel_error: float = 0.0) -> float:
         """SEM, SD or SEM·√MSWD (MSWD > 1); J only if ``j_rel_error`` is given."""

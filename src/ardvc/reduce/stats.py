@@ -132,8 +132,30 @@ def mswd_of(values: ArrayLike, errors: ArrayLike, mean: float | None = None, k: 
     return float(((x - mean) ** 2 / e**2).sum() / float(n - k))
 
 
+class MswdSummary:
+    """Count, MSWD validity and p-value of a result with ``members``, ``mswd`` and ``dof``
+    (weighted means, plateaus, York fits)."""
+
+    __slots__ = ()
+    members: tuple[int, ...]
+    mswd: float
+    dof: int
+
+    @property
+    def n(self) -> int:
+        return len(self.members)
+
+    @property
+    def valid_mswd(self) -> bool:
+        return mswd_is_valid(self.mswd, self.dof)
+
+    @property
+    def p_value(self) -> float:
+        return float(mswd_pvalue(self.mswd, self.dof))
+
+
 @dataclass(frozen=True, slots=True)
-class WeightedMean:
+class WeightedMean(MswdSummary):
     """Inverse-variance weighted mean of the values at ``members`` (input indices).
 
     ``dropped`` lists inputs whose error was 0; Pychron silently leaves them out of the
@@ -152,18 +174,6 @@ class WeightedMean:
     kind: ErrorKind
     j_rel_error: float
     error: float
-
-    @property
-    def n(self) -> int:
-        return len(self.members)
-
-    @property
-    def valid_mswd(self) -> bool:
-        return mswd_is_valid(self.mswd, self.dof)
-
-    @property
-    def p_value(self) -> float:
-        return float(mswd_pvalue(self.mswd, self.dof))
 
     def error_as(self, kind: ErrorKind, j_rel_error: float = 0.0) -> float:
         """The error of another kind (SD, SEM, SEM·√MSWD), optionally with the J error."""

@@ -14,14 +14,22 @@ import os
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from ardvc.config import Config
 from ardvc.data import Analysis, DataRepo
-from ardvc.errors import AnalysisNotFoundError, RepositoryNotFoundError
+from ardvc.errors import AnalysisNotFoundError, ArdvcError, RepositoryNotFoundError
 from ardvc.formats.names import check_safe_name
 from ardvc.gitstore import Author, CommitPolicy, GitRepo
 from ardvc.identity import resolve_author
+from ardvc.index.catalog import Catalog
+from ardvc.index.db import create_engine_for, index_url
+from ardvc.index.query import AnalysisRecord
+from ardvc.index.sync import Source
 from ardvc.labinit import InitResult, adopt_pychron, init_lab
+from ardvc.logs import get_logger
 from ardvc.meta import MetaRepo
 from ardvc.reduction.run import Reduction, reduce_analyses
 from ardvc.reduction.select import DEFAULT_TYPES, select_analyses
@@ -83,12 +91,49 @@ class Lab:
     @cached_property
     def commit_policy(self) -> CommitPolicy:
         """``core.branch``, ``core.max_deletions`` and ``core.worktree_sync`` for every
-        repository this lab opens."""
+        repository this lab opens; after each commit the index follows."""
         return CommitPolicy(
             branch=self.config.get("core.branch") or None,
             max_deletions=int(self.config.get("core.max_deletions")),
             update_worktree=bool(self.config.get("core.worktree_sync")),
+            on_commit=self._index_after_commit,
         )
+
+    # --- the index ----------------------------------------------------------------------
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        """The SQL index (SQLite in ``.ardvc/`` unless ``index.url`` names PostgreSQL)."""
+        engine = create_engine_for(index_url(self.workspace, self.config))
+        zone = self.config.get("lab.timezone") or None
+        return Catalog(engine, self.index_sources, zone)
+
+    def index_sources(self) -> list[Source]:
+        sources = []
+        meta = self.workspace.meta_repo_dir(str(self.config.get("lab.meta_repo")))
+        if (meta / ".git").exists():
+            sources.append(Source(meta.name, meta, "meta"))
+        for name in self.repository_names():
+            sources.append(Source(name, self.workspace.repository_dir(name), "data"))
+        return sources
+
+    def _index_after_commit(self, git: GitRepo) -> None:
+        try:
+            self.catalog.sync_path(str(git.path))
+        except (ArdvcError, SQLAlchemyError) as exc:
+            get_logger("index").warning(
+                "committed to %s, but the index was not updated: %s (run ardvc index sync)",
+                git.name,
+                exc,
+            )
+
+    def find(self, **filters: Any) -> list[AnalysisRecord]:
+        """Analyses matching the filters of :class:`ardvc.index.query.Filters`, each with
+        its place in git; ``lab.analysis_at(record)`` reads it."""
+        return self.catalog.find(**filters)
+
+    def analysis_at(self, record: AnalysisRecord) -> Analysis:
+        return self.repo(record.repo).analysis(record.name, record.commit)
 
     def repository_names(self) -> list[str]:
         folder = self.workspace.repositories_dir

@@ -11,6 +11,7 @@ from ardvc.cli.config_cmd import config_cmd
 from ardvc.cli.context import CliContext
 from ardvc.cli.fit_cmd import fit_cmd
 from ardvc.cli.ia_cmd import ia_group
+from ardvc.cli.index_cmd import find_cmd, index_group
 from ardvc.cli.init_cmd import init_cmd
 from ardvc.cli.reduce_cmd import reduce_cmd
 from ardvc.cli.repo_cmd import ls_cmd, repo_group
@@ -76,3 +77,5 @@ main.add_command(show_cmd)
 main.add_command(reduce_cmd)
 main.add_command(ia_group)
 main.add_command(fit_cmd)
+main.add_command(index_group)
+main.add_command(find_cmd)

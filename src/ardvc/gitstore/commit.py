@@ -129,6 +129,8 @@ def commit_files(
             worktree = sync_worktree(
                 repo, parent, str(commit_id), edit.written, tuple(edit.deleted)
             )
+    if policy.on_commit is not None:
+        policy.on_commit(repo)
     return CommitResult(
         str(commit_id), target, parent, dict(edit.written), tuple(edit.deleted), worktree
     )

@@ -64,6 +64,8 @@ class Repository(Base):
     name: Mapped[str] = mapped_column(String(255), unique=True)
     kind: Mapped[str] = mapped_column(String(8))
     """``data`` or ``meta``."""
+    branch: Mapped[str | None] = mapped_column(String(255))
+    """The checked-out branch: what ``find`` searches unless told otherwise."""
 
 
 class RepoHead(Base):

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-lab
 
-.PHONY: demo test lint bench venv clean
+.PHONY: demo test lint bench venv clean pg-server
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -25,8 +25,28 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-test: $(STAMP) lint
+test: $(STAMP) pg-server lint
 	$(BIN)/pytest -q
+
+# The index tests run a real PostgreSQL server (tests/pg.py). Install it when its server
+# binaries are missing: as root with apt, apt-get; otherwise say how. Silent when present.
+pg-server:
+	@for d in "$$(dirname "$$(command -v pg_ctl 2>/dev/null || echo /nonexistent/x)")" \
+	          /usr/lib/postgresql/*/bin; do \
+	  if [ -x "$$d/initdb" ] && [ -x "$$d/pg_ctl" ] && [ -x "$$d/postgres" ]; then exit 0; fi; \
+	done; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing PostgreSQL for the index tests: apt-get install postgresql"; \
+	  if apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends postgresql >/dev/null; then exit 0; fi; \
+	  echo "apt-get install postgresql failed"; \
+	else \
+	  echo "PostgreSQL server binaries (initdb, pg_ctl, postgres) not found; install them:"; \
+	  echo "  Debian/Ubuntu: sudo apt-get install postgresql   macOS: brew install postgresql"; \
+	  echo "  Fedora: sudo dnf install postgresql-server"; \
+	fi; \
+	case "$$CI" in 1|true|yes|TRUE|True) echo "CI needs PostgreSQL: stopping"; exit 1;; esac; \
+	echo "the PostgreSQL variants of the index tests will be skipped"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
+
+if TYPE_CHECKING:
+    from pg import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("ARDVC_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -92,3 +97,58 @@ def isolated_config(
     monkeypatch.setenv("ARDVC_USER_EMAIL", "analyst@lab.example")
     monkeypatch.delenv("ARDVC_ROOT", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(base / "data"))
+
+
+# --- PostgreSQL: a real server on loopback for the session (tests/pg.py) -----------------
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _postgres_missing(reason: str) -> NoReturn:
+    if _in_ci():
+        pytest.fail(f"PostgreSQL is required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server started for this session and stopped at its end. Without the
+    server binaries: skipped, or a failure in CI."""
+    try:
+        # imported here: without psycopg (the "postgres" extra) only these tests are affected
+        from pg import PostgresUnavailable, start_server
+    except ImportError as exc:
+        _postgres_missing(f"psycopg is not installed (pip install -e '.[postgres]'): {exc}")
+    try:
+        server = start_server()
+    except PostgresUnavailable as exc:
+        _postgres_missing(str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """``postgresql+psycopg://user:password@127.0.0.1:PORT/db`` of the session server's
+    test database (shared by the session: use ``index_urls`` for a fresh one)."""
+    return postgres_server.url()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def index_urls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty index database URL, once per backend: a temporary SQLite file, or a fresh
+    database in the session's PostgreSQL server, dropped after the test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'index.sqlite3'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = f"ardvc_{uuid.uuid4().hex[:16]}"
+    url = server.create_database(name)
+    try:
+        yield url
+    finally:
+        server.drop_database(name)

@@ -141,3 +141,11 @@ class ConcurrentUpdateError(GitStoreError):
 
 class BranchNotFoundError(GitStoreError):
     """A named branch does not exist."""
+
+
+# --- SQL index ---------------------------------------------------------------------------
+
+
+class IndexUnavailableError(ArdvcError):
+    """The SQL index cannot be reached, opened or locked; the message names its URL with
+    the password masked, never the password."""

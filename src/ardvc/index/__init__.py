@@ -1,0 +1,1 @@
+"""The SQL index: a catalogue derived from git, rebuildable and synced incrementally."""

@@ -90,6 +90,8 @@ def test_masked_url() -> None:
     assert masked_url(f"postgresql://u:{SECRET}@h:5432/db") == "postgresql://u:***@h:5432/db"
     shown = masked_url("postgresql+psycopg://u:p%40ss%2Fw0rd@h/db")
     assert shown == "postgresql+psycopg://u:***@h/db"
+    assert masked_url("postgresql://u:pa/ss@h/db") == "postgresql://u:***@h/db"  # unescaped "/"
+    assert masked_url("postgresql://u@h/db") == "postgresql://u@h/db"
     engine = create_engine_for(f"postgresql+psycopg://u:{SECRET}@127.0.0.1:1/db")
     assert masked_url(engine.url) == "postgresql+psycopg://u:***@127.0.0.1:1/db"
 

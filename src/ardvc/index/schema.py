@@ -14,6 +14,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from ardvc.index.db import write_transaction
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -42,9 +44,12 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Create the schema from empty, or bring an older one up to ``revision``."""
-    with engine.begin() as connection:
-        command.upgrade(alembic_config(connection), revision)
+    """Create the schema from empty, or bring an older one up to ``revision``.
+
+    Runs under the index's write lock, so several processes opening a new index at once
+    migrate it once (the others find it done)."""
+    with write_transaction(engine, lock="schema") as connection:
+        command.upgrade(alembic_config(connection), revision)  # a no-op when already there
 
 
 def downgrade(engine: Engine, revision: str) -> None:

@@ -1,0 +1,200 @@
+"""The SQL index on SQLite and PostgreSQL: schema from migrations, rebuild from the shared
+bundles, incremental sync equal to a rebuild, faults."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from click.testing import CliRunner
+
+from ardvc.api import Lab
+from ardvc.cli.main import main
+from ardvc.data.write import write_collection
+from ardvc.demodata import cornudas_analysis
+from ardvc.gitstore import Author
+from ardvc.index import schema
+from ardvc.index.db import create_engine_for
+from ardvc.index.models import Base
+from conftest import DATA_BUNDLES, META_BUNDLE, clone_bundle
+from index_dump import dump
+
+AUTHOR = Author("Index Test", "index@lab.example")
+COUNTS = {  # shared/data/README.md: analyses at master (and data_collection)
+    "IR998": {"master": 119},
+    "Cornudas": {"master": 381, "origin/data_collection": 414},
+    "Lusk01121": {"master": 426},
+    "Felix_blank180": {"master": 187},
+    "FractionatedRes": {"master": 167},
+    "IR1003": {"master": 13},
+    "Irradiation-NM-293": {"master": 525},
+    "SwansonB": {"master": 420, "origin/data_collection": 328},
+    "Timescale": {"master": 443, "origin/data_collection": 453},
+}
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout
+
+
+@pytest.fixture(scope="session")
+def bundles_lab(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every shared bundle as a Pychron .dvc folder, adopted (read-only for the tests)."""
+    root = tmp_path_factory.mktemp("all-bundles") / ".dvc"
+    clone_bundle(META_BUNDLE, root / META_BUNDLE)
+    for name in DATA_BUNDLES:
+        clone_bundle(name, root / "repositories" / name)
+    Lab.adopt_pychron(root)
+    return root
+
+
+def open_lab(root: Path, url: str) -> Lab:
+    return Lab.open(root, overrides={"index.url": url, "lab.timezone": "America/Denver"})
+
+
+def test_schema_from_migrations_equals_models(index_urls: str) -> None:
+    engine = create_engine_for(index_urls)
+    assert schema.current_revision(engine) is None
+    schema.upgrade(engine)
+    assert schema.current_revision(engine) == schema.head_revision()
+    with engine.connect() as conn:
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+        )
+    assert diff == []
+    schema.downgrade(engine, "base")
+    assert set(sa.inspect(engine).get_table_names()) <= {"alembic_version"}
+
+
+@pytest.mark.shared
+def test_rebuild_over_the_shared_bundles(bundles_lab: Path, index_urls: str) -> None:
+    lab = open_lab(bundles_lab, index_urls)
+    reports = lab.catalog.rebuild(processes=2)
+    counts = {(r.repo, r.branch): r.analyses for r in reports if r.repo != META_BUNDLE}
+    expected = {(repo, branch): n for repo, by in COUNTS.items() for branch, n in by.items()}
+    assert counts == expected
+    levels = next(r for r in reports if r.repo == META_BUNDLE)
+    assert levels.analyses == 907 and levels.errors == 1  # Unirradiated/C.json is invalid
+    g = lab.find(irradiation="NM-293", level="G")
+    assert {r.identifier for r in g} == {"25761", "25762", "25763", "25764", "25765", "25766"}
+    assert all(r.repo == "Irradiation-NM-293" and r.analysis_type == "unknown" for r in g)
+    # the record says where the numbers are, and they are there
+    first = lab.analysis_at(g[0])
+    assert first.record_id == g[0].record_id and first.files[None].blob_id == g[0].blob_id
+    assert len(lab.find(repo=["Cornudas"], branch="origin/data_collection")) == 414
+    assert len(lab.find(sample="CORN-8*", type=["unknown"])) > 0
+    assert {r.tag for r in lab.find(repo=["IR998"])} >= {"ok", "omit", "skip"}
+    info = lab.catalog.info()
+    errors = {e.split(":")[0] for s in info.repos for e in s.errors}
+    assert errors == {"Unirradiated/C.json", "657/ia/63.ia.json", "657/ia/63_00000.ia.json"}
+    assert not any(s.stale for s in info.repos)
+    assert info.counts["positions"] == 17158
+    assert lab.catalog.sync() and all(r.mode == "unchanged" for r in lab.catalog.sync())
+
+
+@pytest.fixture
+def small_lab(tmp_path: Path) -> Path:
+    """A writable lab with two real repositories and the MetaRepo."""
+    root = tmp_path / ".dvc"
+    clone_bundle(META_BUNDLE, root / META_BUNDLE)
+    for name in ("IR1003", "FractionatedRes"):
+        clone_bundle(name, root / "repositories" / name)
+    Lab.adopt_pychron(root)
+    return root
+
+
+def rebuilt(root: Path, tmp_path: Path) -> dict[str, object]:
+    reference = open_lab(root, f"sqlite:///{tmp_path / 'reference.sqlite3'}")
+    reference.catalog.rebuild(processes=1)
+    return dump(reference.catalog.engine)
+
+
+@pytest.mark.shared
+def test_incremental_sync_equals_rebuild(small_lab: Path, index_urls: str, tmp_path: Path) -> None:
+    lab = open_lab(small_lab, index_urls)
+    lab.catalog.sync()
+    repo = lab.repo("IR1003")
+    # ardvc's own commit: the index follows by itself
+    write_collection(repo, cornudas_analysis(), lab.author())
+    assert [r.record_id for r in lab.find(repo=["IR1003"], identifier=["69421"])] == ["69421-02F"]
+    # edits by other tools: modify, delete, corrupt, force-move a branch
+    path = repo.git.path
+    doc = (
+        (path / "656/02-02A.json")
+        .read_text()
+        .replace('"sample": "NWA 11042"', '"sample": "renamed"')
+    )
+    (path / "656/02-02A.json").write_text(doc)
+    for victim in ("656/02-02C.json", "656/intercepts/02-02C.inte.json"):
+        (path / victim).unlink()
+    (path / "656/tags").mkdir(exist_ok=True)
+    (path / "656/tags/02-02D.tags.json").write_text('{"name": ')  # truncated
+    git(path, "add", "-A")
+    git(path, "-c", "user.name=x", "-c", "user.email=x@y", "commit", "-qm", "edits")
+    frac = lab.repo("FractionatedRes").git.path
+    git(frac, "reset", "-q", "--hard", "HEAD~5")
+    git(
+        frac,
+        "-c",
+        "user.name=x",
+        "-c",
+        "user.email=x@y",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "moved",
+    )
+    reports = lab.catalog.sync()
+    assert {r.repo: r.mode for r in reports}["IR1003"] == "incremental"
+    got = dump(lab.catalog.engine)
+    assert got == rebuilt(small_lab, tmp_path)
+    # the edits are visible, and the corrupt file is an error row, not a crash
+    assert lab.find(sample="renamed")[0].record_id == "65602-02A"
+    assert "65602-02C" not in {r.record_id for r in lab.find(repo=["IR1003"])}
+    assert any("02-02D.tags.json" in e for s in lab.catalog.info().repos for e in s.errors)
+    # every (commit, path) → blob id the index gives is true in git
+    for record in lab.find(branch="*"):
+        assert (
+            git(
+                small_lab / "repositories" / record.repo,
+                "rev-parse",
+                f"{record.commit}:{record.path}",
+            ).strip()
+            == record.blob_id
+        )
+
+
+@pytest.mark.shared
+def test_concurrent_syncs_do_not_duplicate(
+    small_lab: Path, index_urls: str, tmp_path: Path
+) -> None:
+    lab = open_lab(small_lab, index_urls)
+    code = (
+        "import sys; from ardvc.api import Lab\n"
+        "lab = Lab.open(sys.argv[1], overrides={'index.url': sys.argv[2], 'lab.timezone': 'America/Denver'})\n"
+        "lab.catalog.sync()\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(small_lab), index_urls]) for _ in range(3)
+    ]
+    assert [p.wait() for p in procs] == [0, 0, 0]
+    assert dump(lab.catalog.engine) == rebuilt(small_lab, tmp_path)
+
+
+def test_unreachable_database_masks_the_password(tmp_path: Path) -> None:
+    Lab.init(tmp_path / "lab")
+    url = "postgresql+psycopg://ardvc:topsecret@127.0.0.1:1/nothing"
+    result = CliRunner().invoke(
+        main, ["--root", str(tmp_path / "lab"), "-c", f"index.url={url}", "index", "info"]
+    )
+    assert result.exit_code == 1
+    assert "topsecret" not in result.output
+    assert "ardvc:***@127.0.0.1:1/nothing" in result.output

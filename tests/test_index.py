@@ -38,6 +38,16 @@ COUNTS = {  # shared/data/README.md: analyses at master (and data_collection)
 }
 
 
+SYNC_SCRIPT = """
+import sys
+from ardvc.api import Lab
+lab = Lab.open(sys.argv[1], overrides={"index.url": sys.argv[2], "lab.timezone": "America/Denver"})
+lab.catalog.ensure_schema()
+print("ready", flush=True)
+lab.catalog.sync()
+"""
+
+
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
@@ -177,13 +187,9 @@ def test_concurrent_syncs_do_not_duplicate(
     small_lab: Path, index_urls: str, tmp_path: Path
 ) -> None:
     lab = open_lab(small_lab, index_urls)
-    code = (
-        "import sys; from ardvc.api import Lab\n"
-        "lab = Lab.open(sys.argv[1], overrides={'index.url': sys.argv[2], 'lab.timezone': 'America/Denver'})\n"
-        "lab.catalog.sync()\n"
-    )
     procs = [
-        subprocess.Popen([sys.executable, "-c", code, str(small_lab), index_urls]) for _ in range(3)
+        subprocess.Popen([sys.executable, "-c", SYNC_SCRIPT, str(small_lab), index_urls])
+        for _ in range(3)
     ]
     assert [p.wait() for p in procs] == [0, 0, 0]
     assert dump(lab.catalog.engine) == rebuilt(small_lab, tmp_path)
@@ -198,3 +204,46 @@ def test_unreachable_database_masks_the_password(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "topsecret" not in result.output
     assert "ardvc:***@127.0.0.1:1/nothing" in result.output
+
+
+@pytest.mark.shared
+def test_killed_sync_leaves_a_consistent_index(
+    small_lab: Path, index_urls: str, tmp_path: Path
+) -> None:
+    """SIGKILL at random moments of a sync: every repository branch in the index is whole at
+    its recorded head (or absent), and the next sync finishes the job."""
+    import random
+    import signal
+    import time
+
+    from ardvc.data import DataRepo
+    from ardvc.gitstore import GitRepo
+    from ardvc.index.models import Analysis, RepoHead, Repository
+
+    rng = random.Random(11)
+    lab = open_lab(small_lab, index_urls)
+    for _ in range(3):
+        args = [sys.executable, "-c", SYNC_SCRIPT, str(small_lab), index_urls]
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE)
+        assert proc.stdout is not None and proc.stdout.readline().strip() == b"ready"
+        time.sleep(rng.uniform(0.05, 1.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        with lab.catalog.engine.connect() as conn:
+            heads = {
+                (r.name, r.branch): r.commit
+                for r in conn.execute(
+                    sa.select(Repository.name, RepoHead.branch, RepoHead.commit).join(RepoHead)
+                )
+            }
+            rows = conn.execute(
+                sa.select(Repository.name, Analysis.branch, sa.func.count())
+                .join(Repository, Repository.id == Analysis.repository_id)
+                .group_by(Repository.name, Analysis.branch)
+            ).all()
+        for name, branch, count in rows:
+            assert (name, branch) in heads, f"rows of {name}:{branch} without an indexed head"
+            repo = DataRepo(GitRepo(small_lab / "repositories" / name))
+            assert count == repo.count_analyses(heads[(name, branch)])
+    lab.catalog.sync()
+    assert dump(lab.catalog.engine) == rebuilt(small_lab, tmp_path)

@@ -110,12 +110,13 @@ def test_rebuild_over_the_shared_bundles(bundles_lab: Path, index_urls: str) -> 
 
 
 @pytest.fixture
-def small_lab(tmp_path: Path) -> Path:
-    """A writable lab with two real repositories and the MetaRepo."""
+def small_lab(tmp_path: Path, bundle_bare: Callable[[str], Path]) -> Path:
+    """A writable lab with two real repositories and the MetaRepo (local clones of the
+    session's mirrors: fast, and independent of each other)."""
     root = tmp_path / ".dvc"
-    clone_bundle(META_BUNDLE, root / META_BUNDLE)
+    git(tmp_path, "clone", "-q", str(bundle_bare(META_BUNDLE)), str(root / META_BUNDLE))
     for name in ("IR1003", "FractionatedRes"):
-        clone_bundle(name, root / "repositories" / name)
+        git(tmp_path, "clone", "-q", str(bundle_bare(name)), str(root / "repositories" / name))
     Lab.adopt_pychron(root)
     return root
 
@@ -247,3 +248,31 @@ def test_killed_sync_leaves_a_consistent_index(
             assert count == repo.count_analyses(heads[(name, branch)])
     lab.catalog.sync()
     assert dump(lab.catalog.engine) == rebuilt(small_lab, tmp_path)
+
+
+@pytest.mark.shared
+def test_index_commands(small_lab: Path) -> None:
+    import csv
+    import io
+    import json
+
+    runner = CliRunner()
+    base = ["--root", str(small_lab)]
+    rebuilt_out = runner.invoke(main, [*base, "index", "rebuild", "--processes", "1"])
+    assert rebuilt_out.exit_code == 0, rebuilt_out.output
+    assert "IR1003" in rebuilt_out.output and "full" in rebuilt_out.output
+    synced = runner.invoke(main, [*base, "index", "sync"])
+    assert synced.exit_code == 0 and "unchanged" in synced.output
+    info = json.loads(runner.invoke(main, [*base, "index", "info", "--json"]).output)
+    assert info["backend"]["backend"] == "sqlite" and info["schema_version"] == info["code_version"]
+    assert info["counts"]["analyses"] == 13 + 167
+    found = json.loads(
+        runner.invoke(main, [*base, "find", "--irradiation", "NM-290", "--format", "json"]).output
+    )
+    assert {r["identifier"] for r in found} == {"65602"} and len(found) == 13
+    rows = list(csv.DictReader(io.StringIO(
+        runner.invoke(main, [*base, "find", "--type", "air", "--format", "csv", "--no-sync"]).output
+    )))  # fmt: skip
+    assert len(rows) == 107 and {r["repo"] for r in rows} == {"FractionatedRes"}
+    table_out = runner.invoke(main, [*base, "find", "--repo", "IR1003", "--limit", "2"])
+    assert table_out.exit_code == 0 and "2 analyses" in table_out.output

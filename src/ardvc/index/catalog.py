@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pygit2
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from ardvc.errors import ConfigError
 from ardvc.gitstore import GitRepo
@@ -132,8 +132,11 @@ class Catalog:
         self, processes: int | None = None, progress: Progress | None = None
     ) -> list[SyncReport]:
         self.ensure_schema()
-        return rebuild(self.engine, list(self.sources()), timezone=self.timezone,
-                       processes=processes, progress=progress)  # fmt: skip
+        reports = rebuild(self.engine, list(self.sources()), timezone=self.timezone,
+                          processes=processes, progress=progress)  # fmt: skip
+        with self.engine.begin() as conn:
+            conn.execute(text("ANALYZE"))  # fresh statistics for the query planner
+        return reports
 
     def find(self, filters: Filters | None = None, **kwargs: Any) -> list[AnalysisRecord]:
         self.ensure_schema()

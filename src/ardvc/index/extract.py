@@ -168,6 +168,7 @@ class TreeReader:
             tag_path, tag_oid = by_kind["tags"]
             try:
                 tag = decode_file("tags", blob_at(self.repo, tag_oid).data, path=tag_path).name
+                tag = tag.strip().lower()
             except ArdvcError as exc:
                 errors.append(ErrorRow(tag_path, name, str(exc)))
                 tag = "?"
@@ -183,7 +184,7 @@ class TreeReader:
             aliquot=main.aliquot, increment=main.increment, step=main.step,
             analysis_type=main.normalised_analysis_type,
             timestamp=main.timestamp_dt.replace(tzinfo=self.zone),
-            mass_spectrometer=main.mass_spectrometer,
+            mass_spectrometer=main.spectrometer_key or None,
             extract_device=str(device) if device else None,
             sample=main.sample or None, material=main.material or None,
             grainsize=main.grainsize or None, project=main.project or None,

@@ -117,6 +117,9 @@ class Analysis(Base):
     __table_args__ = (
         UniqueConstraint("repository_id", "branch", "name"),
         Index("ix_analyses_irradiation_level", "irradiation", "irradiation_level"),
+        Index("ix_analyses_branch_time", "repository_id", "branch", "timestamp"),
+        Index("ix_analyses_type_time", "analysis_type", "timestamp"),
+        Index("ix_analyses_spectrometer_time", "mass_spectrometer", "timestamp"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     repository_id: Mapped[int] = mapped_column(ForeignKey("repositories.id", ondelete="CASCADE"))
@@ -129,9 +132,10 @@ class Analysis(Base):
     aliquot: Mapped[int] = mapped_column(Integer)
     increment: Mapped[int | None] = mapped_column(Integer)
     step: Mapped[str] = mapped_column(String(8), default="")
-    analysis_type: Mapped[str] = mapped_column(String(64), index=True)
+    analysis_type: Mapped[str] = mapped_column(String(64))
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    mass_spectrometer: Mapped[str | None] = mapped_column(String(64), index=True)
+    mass_spectrometer: Mapped[str | None] = mapped_column(String(64))
+    """Lower case: real files spell one instrument ``Felix`` and ``felix``."""
     extract_device: Mapped[str | None] = mapped_column(String(255))
     sample_id: Mapped[int | None] = mapped_column(ForeignKey("samples.id"), index=True)
     irradiation: Mapped[str | None] = mapped_column(String(255))

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, func, or_, select
+from sqlalchemy import Connection, Engine, Select, and_, func, or_, select
 
 from ardvc.index.models import (
     Analysis,
@@ -94,7 +94,38 @@ COLUMNS = (
 )  # fmt: skip
 
 
-def statement(filters: Filters) -> Select[*tuple[Any, ...]]:
+def _samples(f: Filters) -> Any | None:
+    """Sample ids matching the sample/project/PI filters, as a subquery on the small tables
+    (so the analyses table is reached through its sample index)."""
+    if not (f.sample or f.project or f.pi):
+        return None
+    query = select(Sample.id)
+    if f.sample:
+        query = query.where(_text(Sample.name, f.sample))
+    if f.project:
+        query = query.where(
+            Sample.project_id.in_(select(Project.id).where(_text(Project.name, f.project)))
+        )
+    if f.pi:
+        pis = select(PrincipalInvestigator.id).where(_text(PrincipalInvestigator.name, f.pi))
+        query = query.where(Sample.pi_id.in_(pis))
+    return query
+
+
+def _branches(conn: Connection, f: Filters) -> Any | None:
+    """Each repository's searched branch, resolved up front (a handful of rows) instead of
+    joining on it for every analysis."""
+    if f.branch == "*":
+        return None
+    pairs = conn.execute(select(Repository.id, Repository.branch)).all()
+    wanted = [(rid, f.branch if f.branch is not None else branch) for rid, branch in pairs]
+    return or_(
+        *[and_(Analysis.repository_id == rid, Analysis.branch == b) for rid, b in wanted if b]
+    )
+
+
+def statement(filters: Filters, branches: Any | None = None) -> Select[*tuple[Any, ...]]:
+    f = filters
     query = (
         select(*COLUMNS)
         .join(Repository, Repository.id == Analysis.repository_id)
@@ -103,17 +134,11 @@ def statement(filters: Filters) -> Select[*tuple[Any, ...]]:
         .outerjoin(Project, Project.id == Sample.project_id)
         .outerjoin(PrincipalInvestigator, PrincipalInvestigator.id == Sample.pi_id)
     )
-    f = filters
-    if f.branch is None:
-        query = query.where(Analysis.branch == Repository.branch)
-    elif f.branch != "*":
-        query = query.where(Analysis.branch == f.branch)
-    if f.sample:
-        query = query.where(_text(Sample.name, f.sample))
-    if f.project:
-        query = query.where(_text(Project.name, f.project))
-    if f.pi:
-        query = query.where(_text(PrincipalInvestigator.name, f.pi))
+    if branches is not None:
+        query = query.where(branches)
+    samples = _samples(f)
+    if samples is not None:
+        query = query.where(Analysis.sample_id.in_(samples))
     if f.irradiation:
         query = query.where(Analysis.irradiation == f.irradiation)
     if f.level:
@@ -129,10 +154,12 @@ def statement(filters: Filters) -> Select[*tuple[Any, ...]]:
     if f.repo:
         query = query.where(Repository.name.in_(list(f.repo)))
     if f.tag:
-        query = query.where(or_(*[func.lower(Analysis.tag) == t.lower() for t in f.tag]))
+        query = query.where(Analysis.tag.in_([t.lower() for t in f.tag]))
     if f.mass_spec:
-        query = query.where(_text(Analysis.mass_spectrometer, f.mass_spec))
-    query = query.order_by(Analysis.timestamp, Repository.name, Analysis.name)
+        spec = f.mass_spec.lower()
+        column = Analysis.mass_spectrometer
+        query = query.where(column.like(spec.replace("*", "%")) if "*" in spec else column == spec)
+    query = query.order_by(Analysis.timestamp, Analysis.repository_id, Analysis.name)
     if f.limit is not None:
         query = query.limit(f.limit)
     return query
@@ -140,4 +167,5 @@ def statement(filters: Filters) -> Select[*tuple[Any, ...]]:
 
 def find(engine: Engine, filters: Filters) -> list[AnalysisRecord]:
     with engine.connect() as conn:
-        return [AnalysisRecord(**row._asdict()) for row in conn.execute(statement(filters))]
+        query = statement(filters, _branches(conn, filters))
+        return [AnalysisRecord(*row) for row in conn.execute(query)]

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, and_, delete, insert, select, text, tuple_, update
 
 from ardvc.index.extract import AnalysisRow, RepoExtract
 from ardvc.index.models import (
@@ -223,28 +223,18 @@ def apply_extract(conn: Connection, extract: RepoExtract, kind: str = "data") ->
             _analysis_values(r, repo_id, branch, commit, s)
             for r, s in zip(rows, sample_ids, strict=True)
         ]
-        ids: dict[str, int] = {}
-        for part in chunks(values, 1000):
-            result = conn.execute(
-                insert(Analysis).returning(
-                    Analysis.id, Analysis.name, sort_by_parameter_order=True
-                ),
-                list(part),
-            )
-            ids.update({row.name: row.id for row in result})
+        ids = _insert_analyses(conn, values)
         files = [
-            {
-                "analysis_id": ids[r.name],
-                "kind": kind_,
-                "path": path,
-                "blob_id": oid,
-                "commit": commit,
-            }
+            {"analysis_id": ids[r.name], "kind": kind_, "path": path, "blob_id": oid,
+             "commit": commit}
             for r in rows
             for kind_, path, oid in r.files
-        ]
-        for part in chunks(files, 5000):
-            conn.execute(insert(AnalysisFile), list(part))
+        ]  # fmt: skip
+        if conn.dialect.name == "postgresql":
+            copy_rows(conn, AnalysisFile.__tablename__, files)
+        else:
+            for part in chunks(files, 5000):
+                conn.execute(insert(AnalysisFile), list(part))
     if extract.ia:
         conn.execute(insert(InterpretedAge), [
             {"repository_id": repo_id, "branch": branch, "path": ia.path,
@@ -261,6 +251,40 @@ def apply_extract(conn: Connection, extract: RepoExtract, kind: str = "data") ->
         ])  # fmt: skip
     set_head(conn, repo_id, branch, commit)
     return repo_id
+
+
+def copy_rows(conn: Connection, table: str, rows: Sequence[dict[str, Any]]) -> None:
+    """PostgreSQL's COPY inside the caller's transaction: ten times faster than INSERTs
+    for a rebuild (psycopg's multi-row INSERT spends its time rewriting the statement)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    listed = ", ".join(f'"{c}"' for c in columns)
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table}" ({listed}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
+
+
+def _insert_analyses(conn: Connection, values: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert analysis rows; name → id."""
+    if conn.dialect.name == "postgresql":
+        sequence = text(
+            "SELECT nextval(pg_get_serial_sequence('analyses', 'id')) FROM generate_series(1, :n)"
+        )
+        new_ids = [int(i) for i in conn.execute(sequence, {"n": len(values)}).scalars()]
+        copy_rows(
+            conn,
+            Analysis.__tablename__,
+            [{"id": i, **v} for i, v in zip(new_ids, values, strict=True)],
+        )
+        return {v["name"]: i for i, v in zip(new_ids, values, strict=True)}
+    ids: dict[str, int] = {}
+    for part in chunks(values, 1000):
+        query = insert(Analysis).returning(Analysis.id, Analysis.name, sort_by_parameter_order=True)
+        ids.update({row.name: row.id for row in conn.execute(query, list(part))})
+    return ids
 
 
 def _analysis_values(

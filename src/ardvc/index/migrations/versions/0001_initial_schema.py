@@ -209,19 +209,20 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("analyses", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_analyses_analysis_type"), ["analysis_type"], unique=False
+            "ix_analyses_branch_time", ["repository_id", "branch", "timestamp"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_analyses_identifier"), ["identifier"], unique=False)
         batch_op.create_index(
             "ix_analyses_irradiation_level", ["irradiation", "irradiation_level"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_analyses_mass_spectrometer"), ["mass_spectrometer"], unique=False
-        )
         batch_op.create_index(batch_op.f("ix_analyses_record_id"), ["record_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_analyses_sample_id"), ["sample_id"], unique=False)
+        batch_op.create_index(
+            "ix_analyses_spectrometer_time", ["mass_spectrometer", "timestamp"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_analyses_tag"), ["tag"], unique=False)
         batch_op.create_index(batch_op.f("ix_analyses_timestamp"), ["timestamp"], unique=False)
+        batch_op.create_index("ix_analyses_type_time", ["analysis_type", "timestamp"], unique=False)
         batch_op.create_index(batch_op.f("ix_analyses_uuid"), ["uuid"], unique=False)
 
     op.create_table(
@@ -276,14 +277,15 @@ def downgrade() -> None:
     op.drop_table("positions")
     with op.batch_alter_table("analyses", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_analyses_uuid"))
+        batch_op.drop_index("ix_analyses_type_time")
         batch_op.drop_index(batch_op.f("ix_analyses_timestamp"))
         batch_op.drop_index(batch_op.f("ix_analyses_tag"))
+        batch_op.drop_index("ix_analyses_spectrometer_time")
         batch_op.drop_index(batch_op.f("ix_analyses_sample_id"))
         batch_op.drop_index(batch_op.f("ix_analyses_record_id"))
-        batch_op.drop_index(batch_op.f("ix_analyses_mass_spectrometer"))
         batch_op.drop_index("ix_analyses_irradiation_level")
         batch_op.drop_index(batch_op.f("ix_analyses_identifier"))
-        batch_op.drop_index(batch_op.f("ix_analyses_analysis_type"))
+        batch_op.drop_index("ix_analyses_branch_time")
 
     op.drop_table("analyses")
     with op.batch_alter_table("samples", schema=None) as batch_op:

@@ -68,7 +68,7 @@ def queries(lab: Lab) -> list[tuple[str, Filters]]:
          Filters(since=month[0], until=month[1], mass_spec=spec, limit=PAGE)),
         ("blanks in a month", Filters(type=["blank_unknown"], since=month[0], until=month[1])),
         ("omitted in a repository", Filters(repo=["Bench03"], tag=["omit"], limit=PAGE)),
-        ("sample wildcard", Filters(sample=str(sample)[:4] + "*", limit=PAGE)),
+        ("sample wildcard", Filters(sample=str(sample)[:-1] + "*", limit=PAGE)),
         ("unknowns of a repository", Filters(repo=["Bench07"], type=["unknown"], limit=PAGE)),
     ]  # fmt: skip
 
@@ -97,7 +97,7 @@ def replicate(lab: Lab, factor: int) -> int:
     engine = lab.catalog.engine
     columns = [c for c in ("repository_id", "branch", "uuid", "record_id", "identifier", "aliquot",
                "increment", "step", "analysis_type", "timestamp", "mass_spectrometer",
-               "extract_device", "sample_id", "irradiation", "irradiation_level",
+               "extract_device", "sample_id", "project_id", "pi_id", "irradiation", "irradiation_level",
                "irradiation_position", "tag", "comment", "path", "blob_id", "commit")]  # fmt: skip
     listed = ", ".join(f'"{c}"' for c in columns)  # "commit" is an SQL keyword
     with engine.begin() as conn:

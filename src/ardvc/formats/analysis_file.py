@@ -37,6 +37,14 @@ ANALYSIS_TYPES = (
 
 def parse_timestamp(text: str) -> datetime:
     """Naive local time in either of Pychron's spellings (``T`` or space, optional µs)."""
+    if len(text) in {19, 26} and text[10] in "T ":  # the common case, ten times faster
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is None:
+                return moment
     for fmt in TIMESTAMP_FORMATS:
         try:
             return datetime.strptime(text, fmt)

@@ -19,7 +19,6 @@ from ardvc.formats.jsonio import loads
 from ardvc.formats.kinds import classify_path, decode_file
 from ardvc.formats.paths import (
     REDUCTION_ROOT,
-    FileAddress,
     extension_for,
     split_main_path,
     suffix,
@@ -29,6 +28,10 @@ from ardvc.gitstore.objects import blob_at, lookup, name_of, tree_at
 
 PER_ANALYSIS = (".data", "intercepts", "baselines", "blanks", "icfactors", "tags", "peakcenter",
                 "extraction", "monitor", "logs")  # fmt: skip
+
+
+ENDINGS = tuple((m, suffix(m) + extension_for(m)) for m in PER_ANALYSIS)
+"""(modifier, file-name ending), e.g. ``("intercepts", ".inte.json")``."""
 
 
 @dataclass
@@ -139,9 +142,8 @@ class TreeReader:
         main = self.listing(shard).get(f"{tail}.json")
         if main is not None:
             found.append(("main", *main))
-        for modifier in PER_ANALYSIS:
-            address = FileAddress(shard, tail, modifier)
-            file = address.path.rsplit("/", 1)[1]
+        for modifier, ending in ENDINGS:
+            file = tail + ending
             hit = None
             if modifier == "tags":
                 hit = self.listing(f"{REDUCTION_ROOT}/{shard}/{modifier}").get(file)

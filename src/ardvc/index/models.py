@@ -116,7 +116,11 @@ class Analysis(Base):
     __tablename__ = "analyses"
     __table_args__ = (
         UniqueConstraint("repository_id", "branch", "name"),
-        Index("ix_analyses_irradiation_level", "irradiation", "irradiation_level"),
+        Index("ix_analyses_irradiation_time", "irradiation", "irradiation_level", "timestamp"),
+        Index("ix_analyses_sample_time", "sample_id", "timestamp"),
+        Index("ix_analyses_project_time", "project_id", "timestamp"),
+        Index("ix_analyses_pi_time", "pi_id", "timestamp"),
+        Index("ix_analyses_identifier_time", "identifier", "timestamp"),
         Index("ix_analyses_branch_time", "repository_id", "branch", "timestamp"),
         Index("ix_analyses_type_time", "analysis_type", "timestamp"),
         Index("ix_analyses_spectrometer_time", "mass_spectrometer", "timestamp"),
@@ -128,7 +132,7 @@ class Analysis(Base):
     """Shard + tail of the main file: a uuid or a run ID."""
     uuid: Mapped[str | None] = mapped_column(String(36), index=True)
     record_id: Mapped[str] = mapped_column(String(255), index=True)
-    identifier: Mapped[str] = mapped_column(String(255), index=True)
+    identifier: Mapped[str] = mapped_column(String(255))
     aliquot: Mapped[int] = mapped_column(Integer)
     increment: Mapped[int | None] = mapped_column(Integer)
     step: Mapped[str] = mapped_column(String(8), default="")
@@ -137,7 +141,11 @@ class Analysis(Base):
     mass_spectrometer: Mapped[str | None] = mapped_column(String(64))
     """Lower case: real files spell one instrument ``Felix`` and ``felix``."""
     extract_device: Mapped[str | None] = mapped_column(String(255))
-    sample_id: Mapped[int | None] = mapped_column(ForeignKey("samples.id"), index=True)
+    sample_id: Mapped[int | None] = mapped_column(ForeignKey("samples.id"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
+    """Also on the sample; kept here so a project's analyses come off one index in time
+    order."""
+    pi_id: Mapped[int | None] = mapped_column(ForeignKey("principal_investigators.id"))
     irradiation: Mapped[str | None] = mapped_column(String(255))
     irradiation_level: Mapped[str | None] = mapped_column(String(32))
     irradiation_position: Mapped[int | None] = mapped_column(Integer)

@@ -11,13 +11,14 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, func, or_, select
+from sqlalchemy import Connection, Engine, Select, and_, false, func, or_, select
 
 from ardvc.index.models import (
     Analysis,
     Material,
     PrincipalInvestigator,
     Project,
+    RepoHead,
     Repository,
     Sample,
 )
@@ -94,37 +95,51 @@ COLUMNS = (
 )  # fmt: skip
 
 
-def _samples(f: Filters) -> Any | None:
-    """Sample ids matching the sample/project/PI filters, as a subquery on the small tables
-    (so the analyses table is reached through its sample index)."""
-    if not (f.sample or f.project or f.pi):
+def _owner_filters(conn: Connection, f: Filters) -> list[Any]:
+    """Sample, project and PI filters as literal id lists, read from the small tables first
+    so each uses its (owner, time) index on the analyses (an empty match costs nothing)."""
+    out = []
+    for value, model, column in (
+        (f.sample, Sample, Analysis.sample_id),
+        (f.project, Project, Analysis.project_id),
+        (f.pi, PrincipalInvestigator, Analysis.pi_id),
+    ):
+        if value:
+            found = conn.execute(select(model.id).where(_text(model.name, value))).scalars()
+            ids = [int(i) for i in found]
+            out.append(column.in_(ids) if ids else false())
+    return out
+
+
+def _branches(conn: Connection, f: Filters) -> list[tuple[int, str]] | None:
+    """(repository id, branch) pairs to search, resolved up front from the handful of
+    repository rows: the planner then walks the (repository, branch, time) index."""
+    if f.branch == "*" and not f.repo:
         return None
-    query = select(Sample.id)
-    if f.sample:
-        query = query.where(_text(Sample.name, f.sample))
-    if f.project:
-        query = query.where(
-            Sample.project_id.in_(select(Project.id).where(_text(Project.name, f.project)))
-        )
-    if f.pi:
-        pis = select(PrincipalInvestigator.id).where(_text(PrincipalInvestigator.name, f.pi))
-        query = query.where(Sample.pi_id.in_(pis))
-    return query
+    query = select(Repository.id, Repository.branch)
+    if f.repo:
+        query = query.where(Repository.name.in_(list(f.repo)))
+    pairs: list[tuple[int, str]] = []
+    for rid, branch in conn.execute(query):
+        if f.branch == "*":
+            pairs.extend((rid, b) for b in _indexed(conn, rid))
+        else:
+            chosen = f.branch if f.branch is not None else branch
+            if chosen:
+                pairs.append((int(rid), str(chosen)))
+    return pairs
 
 
-def _branches(conn: Connection, f: Filters) -> Any | None:
-    """Each repository's searched branch, resolved up front (a handful of rows) instead of
-    joining on it for every analysis."""
-    if f.branch == "*":
-        return None
-    pairs = conn.execute(select(Repository.id, Repository.branch)).all()
-    wanted = [(rid, f.branch if f.branch is not None else branch) for rid, branch in pairs]
-    return or_(
-        *[and_(Analysis.repository_id == rid, Analysis.branch == b) for rid, b in wanted if b]
-    )
+def _indexed(conn: Connection, repo_id: int) -> list[str]:
+    query = select(RepoHead.branch).where(RepoHead.repository_id == repo_id)
+    return [str(b) for b in conn.execute(query).scalars()]
 
 
-def statement(filters: Filters, branches: Any | None = None) -> Select[*tuple[Any, ...]]:
+def statement(
+    filters: Filters,
+    branches: list[tuple[int, str]] | None = None,
+    owners: Sequence[Any] = (),
+) -> Select[*tuple[Any, ...]]:
     f = filters
     query = (
         select(*COLUMNS)
@@ -135,10 +150,13 @@ def statement(filters: Filters, branches: Any | None = None) -> Select[*tuple[An
         .outerjoin(PrincipalInvestigator, PrincipalInvestigator.id == Sample.pi_id)
     )
     if branches is not None:
-        query = query.where(branches)
-    samples = _samples(f)
-    if samples is not None:
-        query = query.where(Analysis.sample_id.in_(samples))
+        query = query.where(
+            or_(*[and_(Analysis.repository_id == rid, Analysis.branch == b) for rid, b in branches])
+            if branches
+            else false()
+        )
+    for condition in owners:
+        query = query.where(condition)
     if f.irradiation:
         query = query.where(Analysis.irradiation == f.irradiation)
     if f.level:
@@ -151,8 +169,6 @@ def statement(filters: Filters, branches: Any | None = None) -> Select[*tuple[An
         query = query.where(Analysis.timestamp >= f.since)
     if f.until is not None:
         query = query.where(Analysis.timestamp <= f.until)
-    if f.repo:
-        query = query.where(Repository.name.in_(list(f.repo)))
     if f.tag:
         query = query.where(Analysis.tag.in_([t.lower() for t in f.tag]))
     if f.mass_spec:
@@ -167,5 +183,5 @@ def statement(filters: Filters, branches: Any | None = None) -> Select[*tuple[An
 
 def find(engine: Engine, filters: Filters) -> list[AnalysisRecord]:
     with engine.connect() as conn:
-        query = statement(filters, _branches(conn, filters))
+        query = statement(filters, _branches(conn, filters), _owner_filters(conn, filters))
         return [AnalysisRecord(*row) for row in conn.execute(query)]

@@ -135,28 +135,35 @@ def _sample_ids(
     return found
 
 
-def _resolve_samples(conn: Connection, rows: list[AnalysisRow]) -> list[int | None]:
-    """Sample id of every row (``None`` when it names no sample)."""
+Owners = list[tuple[int | None, int | None, int | None]]
+"""(sample id, project id, PI id) of every row."""
+
+
+def _resolve_samples(conn: Connection, rows: list[AnalysisRow]) -> Owners:
+    """Sample, project and PI ids of every row (``None`` where the file names none)."""
     pis = _ids_by_name(conn, PrincipalInvestigator, (r.pi for r in rows if r.pi))
     projects = _ids_by_name(conn, Project, (r.project for r in rows if r.project))
     materials = _material_ids(conn, {(r.material, r.grainsize or "") for r in rows if r.material})
     keys: list[SampleKey | None] = []
+    owners: list[tuple[int | None, int | None]] = []
     coords: dict[SampleKey, tuple[float | None, float | None]] = {}
     for r in rows:
+        project = projects.get(r.project) if r.project else None
+        pi = pis.get(r.pi) if r.pi else None
+        owners.append((project, pi))
         if not r.sample:
             keys.append(None)
             continue
-        key = (
-            r.sample,
-            materials.get((r.material, r.grainsize or "")) if r.material else None,
-            projects.get(r.project) if r.project else None,
-            pis.get(r.pi) if r.pi else None,
-        )
+        material = materials.get((r.material, r.grainsize or "")) if r.material else None
+        key = (r.sample, material, project, pi)
         coords.setdefault(key, (r.latitude, r.longitude))
         keys.append(key)
     wanted = {k for k in keys if k is not None}
     ids = _sample_ids(conn, wanted, coords) if wanted else {}
-    return [ids[k] if k is not None else None for k in keys]
+    return [
+        (ids[k] if k is not None else None, project, pi)
+        for k, (project, pi) in zip(keys, owners, strict=True)
+    ]
 
 
 def _delete_names(conn: Connection, repo_id: int, branch: str, names: Iterable[str]) -> None:
@@ -218,10 +225,10 @@ def apply_extract(conn: Connection, extract: RepoExtract, kind: str = "data") ->
                 IndexError_.path.in_(part)))  # fmt: skip
     rows = extract.analyses
     if rows:
-        sample_ids = _resolve_samples(conn, rows)
+        owners = _resolve_samples(conn, rows)
         values = [
-            _analysis_values(r, repo_id, branch, commit, s)
-            for r, s in zip(rows, sample_ids, strict=True)
+            _analysis_values(r, repo_id, branch, commit, owner)
+            for r, owner in zip(rows, owners, strict=True)
         ]
         ids = _insert_analyses(conn, values)
         files = [
@@ -288,14 +295,20 @@ def _insert_analyses(conn: Connection, values: list[dict[str, Any]]) -> dict[str
 
 
 def _analysis_values(
-    r: AnalysisRow, repo_id: int, branch: str, commit: str, sample_id: int | None
+    r: AnalysisRow,
+    repo_id: int,
+    branch: str,
+    commit: str,
+    owner: tuple[int | None, int | None, int | None],
 ) -> dict[str, Any]:
+    sample_id, project_id, pi_id = owner
     return {
         "repository_id": repo_id, "branch": branch, "name": r.name, "uuid": r.uuid,
         "record_id": r.record_id, "identifier": r.identifier, "aliquot": r.aliquot,
         "increment": r.increment, "step": r.step, "analysis_type": r.analysis_type,
         "timestamp": r.timestamp, "mass_spectrometer": r.mass_spectrometer,
         "extract_device": r.extract_device, "sample_id": sample_id,
+        "project_id": project_id, "pi_id": pi_id,
         "irradiation": r.irradiation, "irradiation_level": r.irradiation_level,
         "irradiation_position": r.irradiation_position, "tag": r.tag, "comment": r.comment,
         "path": r.path, "blob_id": r.blob_id, "commit": commit,

@@ -185,6 +185,8 @@ def upgrade() -> None:
         sa.Column("mass_spectrometer", sa.String(length=64), nullable=True),
         sa.Column("extract_device", sa.String(length=255), nullable=True),
         sa.Column("sample_id", sa.Integer(), nullable=True),
+        sa.Column("project_id", sa.Integer(), nullable=True),
+        sa.Column("pi_id", sa.Integer(), nullable=True),
         sa.Column("irradiation", sa.String(length=255), nullable=True),
         sa.Column("irradiation_level", sa.String(length=32), nullable=True),
         sa.Column("irradiation_position", sa.Integer(), nullable=True),
@@ -193,6 +195,14 @@ def upgrade() -> None:
         sa.Column("path", sa.String(length=512), nullable=False),
         sa.Column("blob_id", sa.String(length=40), nullable=False),
         sa.Column("commit", sa.String(length=40), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["pi_id"],
+            ["principal_investigators.id"],
+            name=op.f("fk_analyses_pi_id_principal_investigators"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["project_id"], ["projects.id"], name=op.f("fk_analyses_project_id_projects")
+        ),
         sa.ForeignKeyConstraint(
             ["repository_id"],
             ["repositories.id"],
@@ -211,12 +221,18 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_analyses_branch_time", ["repository_id", "branch", "timestamp"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_analyses_identifier"), ["identifier"], unique=False)
         batch_op.create_index(
-            "ix_analyses_irradiation_level", ["irradiation", "irradiation_level"], unique=False
+            "ix_analyses_identifier_time", ["identifier", "timestamp"], unique=False
         )
+        batch_op.create_index(
+            "ix_analyses_irradiation_time",
+            ["irradiation", "irradiation_level", "timestamp"],
+            unique=False,
+        )
+        batch_op.create_index("ix_analyses_pi_time", ["pi_id", "timestamp"], unique=False)
+        batch_op.create_index("ix_analyses_project_time", ["project_id", "timestamp"], unique=False)
         batch_op.create_index(batch_op.f("ix_analyses_record_id"), ["record_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_analyses_sample_id"), ["sample_id"], unique=False)
+        batch_op.create_index("ix_analyses_sample_time", ["sample_id", "timestamp"], unique=False)
         batch_op.create_index(
             "ix_analyses_spectrometer_time", ["mass_spectrometer", "timestamp"], unique=False
         )
@@ -281,10 +297,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_analyses_timestamp"))
         batch_op.drop_index(batch_op.f("ix_analyses_tag"))
         batch_op.drop_index("ix_analyses_spectrometer_time")
-        batch_op.drop_index(batch_op.f("ix_analyses_sample_id"))
+        batch_op.drop_index("ix_analyses_sample_time")
         batch_op.drop_index(batch_op.f("ix_analyses_record_id"))
-        batch_op.drop_index("ix_analyses_irradiation_level")
-        batch_op.drop_index(batch_op.f("ix_analyses_identifier"))
+        batch_op.drop_index("ix_analyses_project_time")
+        batch_op.drop_index("ix_analyses_pi_time")
+        batch_op.drop_index("ix_analyses_irradiation_time")
+        batch_op.drop_index("ix_analyses_identifier_time")
         batch_op.drop_index("ix_analyses_branch_time")
 
     op.drop_table("analyses")

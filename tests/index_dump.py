@@ -27,7 +27,7 @@ from ardvc.index.models import (
 ANALYSIS_COLUMNS = [
     c
     for c in [col.name for col in Analysis.__table__.columns]
-    if c not in {"id", "repository_id", "sample_id", "commit"}
+    if c not in {"id", "repository_id", "sample_id", "project_id", "pi_id", "commit"}
 ]
 
 
@@ -49,13 +49,16 @@ def dump(engine: Engine) -> dict[str, Any]:
             .outerjoin(PrincipalInvestigator, PrincipalInvestigator.id == Sample.pi_id)
         )  # fmt: skip
         samples = {row[0]: tuple(row[1:]) for row in conn.execute(sample_q)}
+        projects = dict(conn.execute(select(Project.id, Project.name)).all())
+        pis = dict(conn.execute(select(PrincipalInvestigator.id, PrincipalInvestigator.name)).all())
         analyses = {}
         for a in conn.execute(select(Analysis.__table__)).mappings():
             values = tuple(a[c] for c in ANALYSIS_COLUMNS)
             key = (repos[a["repository_id"]], a["branch"], a["name"])
             analyses[a["id"]] = key
             sample = samples.get(a["sample_id"]) if a["sample_id"] else None
-            out.setdefault("analyses", []).append((*key, values, sample))
+            owners = (projects.get(a["project_id"]), pis.get(a["pi_id"]))
+            out.setdefault("analyses", []).append((*key, values, sample, owners))
         out["analyses"] = sorted(out.get("analyses", []), key=repr)
         out["files"] = sorted(
             (*analyses[f["analysis_id"]], f["kind"], f["path"], f["blob_id"])

@@ -266,12 +266,38 @@ def _owner(path: str) -> tuple[str, str] | None:
 
 
 def changed_paths(repo: pygit2.Repository, old: pygit2.Commit, new: pygit2.Commit) -> set[str]:
-    diff = old.tree.diff_to_tree(new.tree)
-    paths = set()
-    for delta in diff.deltas:
-        paths.add(delta.old_file.path)
-        paths.add(delta.new_file.path)
+    """Files that differ between two commits, descending only into subtrees whose ids
+    differ (libgit2's tree diff walked all 256 shards of a big repository: 50 ms)."""
+    paths: set[str] = set()
+    _diff_trees(repo, old.tree, new.tree, "", paths)
     return paths
+
+
+def _entries(tree: pygit2.Tree | None) -> dict[str, tuple[str, str]]:
+    if tree is None:
+        return {}
+    return {name_of(e): (str(e.id), e.type_str) for e in tree}
+
+
+def _diff_trees(
+    repo: pygit2.Repository,
+    old: pygit2.Tree | None,
+    new: pygit2.Tree | None,
+    prefix: str,
+    out: set[str],
+) -> None:
+    before, after = _entries(old), _entries(new)
+    for name in before.keys() | after.keys():
+        a, b = before.get(name), after.get(name)
+        if a == b:
+            continue
+        path = prefix + name
+        a_tree = tree_at(repo, a[0]) if a is not None and a[1] == "tree" else None
+        b_tree = tree_at(repo, b[0]) if b is not None and b[1] == "tree" else None
+        if a_tree is not None or b_tree is not None:
+            _diff_trees(repo, a_tree, b_tree, path + "/", out)
+        if (a is not None and a[1] == "blob") or (b is not None and b[1] == "blob"):
+            out.add(path)
 
 
 def extract_changes(

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, select, text, tuple_, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, text, tuple_, update
 
 from ardvc.index.extract import AnalysisRow, RepoExtract
 from ardvc.index.models import (
@@ -287,11 +287,13 @@ def _insert_analyses(conn: Connection, values: list[dict[str, Any]]) -> dict[str
             [{"id": i, **v} for i, v in zip(new_ids, values, strict=True)],
         )
         return {v["name"]: i for i, v in zip(new_ids, values, strict=True)}
-    ids: dict[str, int] = {}
-    for part in chunks(values, 1000):
-        query = insert(Analysis).returning(Analysis.id, Analysis.name, sort_by_parameter_order=True)
-        ids.update({row.name: row.id for row in conn.execute(query, list(part))})
-    return ids
+    # SQLite: ids handed out here (the caller holds the write lock, BEGIN IMMEDIATE), because
+    # INSERT … RETURNING in insertion order runs row by row there: 5 times slower.
+    start = int(conn.execute(select(func.coalesce(func.max(Analysis.id), 0))).scalar_one()) + 1
+    rows = [{"id": start + k, **v} for k, v in enumerate(values)]
+    for part in chunks(rows, 5000):
+        conn.execute(insert(Analysis), list(part))
+    return {v["name"]: start + k for k, v in enumerate(values)}
 
 
 def _analysis_values(

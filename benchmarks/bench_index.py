@@ -95,10 +95,12 @@ def time_queries(lab: Lab, named: list[tuple[str, Filters]]) -> dict[str, Any]:
 def replicate(lab: Lab, factor: int) -> int:
     """Grow the analyses table ``factor``-fold with renamed copies (same selectivity mix)."""
     engine = lab.catalog.engine
-    columns = [c for c in ("repository_id", "branch", "uuid", "record_id", "identifier", "aliquot",
-               "increment", "step", "analysis_type", "timestamp", "mass_spectrometer",
-               "extract_device", "sample_id", "project_id", "pi_id", "irradiation", "irradiation_level",
-               "irradiation_position", "tag", "comment", "path", "blob_id", "commit")]  # fmt: skip
+    columns = (
+        "repository_id", "branch", "uuid", "record_id", "identifier", "aliquot", "increment",
+        "step", "analysis_type", "timestamp", "mass_spectrometer", "extract_device", "sample_id",
+        "project_id", "pi_id", "irradiation", "irradiation_level", "irradiation_position", "tag",
+        "comment", "path", "blob_id", "commit",
+    )  # fmt: skip
     listed = ", ".join(f'"{c}"' for c in columns)  # "commit" is an SQL keyword
     with engine.begin() as conn:
         for k in range(1, factor):

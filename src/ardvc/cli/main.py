@@ -14,6 +14,7 @@ from ardvc.cli.ia_cmd import ia_group
 from ardvc.cli.index_cmd import find_cmd, index_group
 from ardvc.cli.init_cmd import init_cmd
 from ardvc.cli.reduce_cmd import reduce_cmd
+from ardvc.cli.refs_cmd import register as register_refs
 from ardvc.cli.repo_cmd import ls_cmd, repo_group
 from ardvc.cli.show_cmd import show_cmd
 from ardvc.logs import setup_logging
@@ -79,3 +80,4 @@ main.add_command(ia_group)
 main.add_command(fit_cmd)
 main.add_command(index_group)
 main.add_command(find_cmd)
+register_refs(main)

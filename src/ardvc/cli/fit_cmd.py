@@ -9,6 +9,7 @@ import click
 
 from ardvc.cli.context import CliContext, command_log, pass_ctx, report_errors
 from ardvc.cli.output import csv_text, emit_json, number, table
+from ardvc.reduction.fit_files import plan_fits, require_branch_head, save_fit_plan
 from ardvc.reduction.refit import FitOverrides, RefitRow, refit_many, summarise
 from ardvc.reduction.select import select_analyses
 
@@ -60,6 +61,16 @@ def _row(r: RefitRow, rtol: float, given: bool) -> dict[str, object]:
 @click.option("--all", "show_all", is_flag=True, help="List every entry, not only differences.")
 @click.option("--json", "as_json", is_flag=True, help="Every entry as JSON.")
 @click.option("--csv", "as_csv", is_flag=True, help="Every entry as CSV.")
+@click.option(
+    "--save",
+    is_flag=True,
+    help="Write the refitted intercepts and baselines and commit them (at the branch head).",
+)
+@click.option(
+    "--skip-problems",
+    is_flag=True,
+    help="With --save: leave entries that cannot be refitted as stored instead of refusing.",
+)
 @pass_ctx
 @report_errors
 def fit_cmd(
@@ -75,6 +86,8 @@ def fit_cmd(
     show_all: bool,
     as_json: bool,
     as_csv: bool,
+    save: bool,
+    skip_problems: bool,
 ) -> None:
     """Refit isotope evolutions and baselines from the raw data and compare with the
     stored intercepts.
@@ -83,18 +96,37 @@ def fit_cmd(
     verifies the stored values: an entry is "reproduced" when its value agrees within
     --rtol (or within the float32 rounding of the raw data, for fits Pychron made at
     collection time from double-precision data) and its kept-point count equals the stored
-    fn. With --fit/--error-type it shows what other settings would give; nothing is saved.
+    fn. With --fit/--error-type it shows what other settings would give.
+
+    --save writes the refits into the intercepts and baselines files and commits them as
+    Pychron does (``<ISOEVO>.intercepts fits=…``, then ``<ISOEVO>.baselines fits=…``),
+    recording the settings used, the ardvc version and the raw-data blob. It works on the
+    branch head only and refuses if any selected entry cannot be refitted (unless
+    --skip-problems, which leaves those entries as stored) or if the branch moves meanwhile.
     """
     lab = cli.lab()
     data = lab.repo(repo)
+    if skip_problems and not save:
+        raise click.UsageError("--skip-problems only applies with --save")
+    if save:
+        rev = require_branch_head(data, rev)
     analyses = select_analyses(
         data, rev, names=names, identifiers=identifiers, types=None if all_types else ("unknown",)
     )
     overrides = _overrides(fits, error_type)
-    rows = refit_many(analyses, overrides)
+    plan = plan_fits(data, analyses, overrides) if save else None
+    rows = plan.rows if plan is not None else refit_many(analyses, overrides)
     given = overrides is not None
     payload = [_row(r, rtol, given) for r in rows]
-    command_log("fit", repo=repo, analyses=len(analyses), entries=len(rows))
+    command_log("fit", repo=repo, analyses=len(analyses), entries=len(rows), save=save)
+    saved: list[str] = []
+    if plan is not None:
+        for result in save_fit_plan(data, plan, lab.author(), skip_problems=skip_problems):
+            message = data.git.resolve(result.commit).message if result.commit else ""
+            saved.append(f"committed {result.commit} {message}".rstrip())
+    if as_json or as_csv:
+        for line in saved:
+            cli.err.print(line, highlight=False)
     if as_json:
         emit_json(cli.console, payload)
         return
@@ -130,3 +162,7 @@ def fit_cmd(
             f"{int(stats['problems'])} could not be refitted",
             highlight=False,
         )
+    for line in saved:
+        cli.console.print(line, highlight=False)
+    if not save:
+        cli.console.print("nothing written (add --save to commit the refits)", highlight=False)

@@ -18,8 +18,11 @@ from ardvc.gitstore import GitRepo, path_history
 from ardvc.gitstore.history import commit_time
 from ardvc.meta import MetaRepo
 from ardvc.reduce.conventions import preset
+from ardvc.reduction.ia_save import save_ia
+from ardvc.reduction.ia_write import PREFERRED_KINDS
 from ardvc.reduction.iacheck import MATCH, NOT_STORED, Comparison, check_ia, default_conventions
 from ardvc.reduction.select import commit_before
+from ardvc.reduction.settings import settings as reduction_settings
 from ardvc.reduction.timezone import local_zone
 from ardvc.workspace import find_root
 
@@ -188,3 +191,68 @@ def ia_check(
         )
     if not (report.strict_ok if strict else report.ok):
         raise SystemExit(1)
+
+
+@ia_group.command("save")
+@click.argument("names", nargs=-1, metavar="[RUNID|UUID]...")
+@click.option("--repo", required=True, metavar="NAME", help="Data repository.")
+@click.option("--identifier", metavar="ID", help="The sample: every analysis of ID.")
+@click.option("--name", metavar="NAME", help="IA name (default: the steps' aliquot, '02').")
+@click.option(
+    "--preferred",
+    type=click.Choice(PREFERRED_KINDS),
+    help="The preferred age (default: plateau when there is one, else weighted_mean).",
+)
+@click.option("--exclude", multiple=True, metavar="RUNID", help="Leave a step out; repeatable.")
+@click.option("--meta-at", metavar="REV", help="MetaRepo revision (default: HEAD).")
+@click.option(
+    "--conventions",
+    metavar="NAME",
+    help="pychron-2018, pychron-2022 or ardvc (default: reduce.conventions).",
+)
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="Override a reduction setting, as for ardvc reduce.")  # fmt: skip
+@pass_ctx
+@report_errors
+def ia_save(
+    cli: CliContext,
+    names: tuple[str, ...],
+    repo: str,
+    identifier: str | None,
+    name: str | None,
+    preferred: str | None,
+    exclude: tuple[str, ...],
+    meta_at: str | None,
+    conventions: str | None,
+    sets: tuple[str, ...],
+) -> None:
+    """Reduce one sample at the branch head and commit its interpreted age.
+
+    Writes Pychron's 2022 nested format (per-analysis values and intermediates, group ages,
+    constants) plus an "ardvc" block with the conventions, constants, data and MetaRepo
+    commits and the steps of each group value, to the first free
+    reduction/<id[:3]>/ia/<id[3:]>_<nnnnn>.ia.json, committed as
+    "<IA> added interpreted ages <name> <identifier> <sample>". Refused, with nothing
+    written, when a step does not reduce (leave it out with --exclude) or the branch moves.
+
+    \b
+    ardvc ia save --repo Cornudas --identifier 69421 --meta-at 20d8fab7
+    ardvc ia save --repo Cornudas --identifier 69427 --exclude 69427-01A --preferred plateau
+    """
+    lab = cli.lab()
+    data = lab.repo(repo)
+    constants, convs = reduction_settings(lab.config, sets, conventions=conventions)
+    plan, result = save_ia(
+        data, lab.meta, lab.author(), conventions=convs, identifier=identifier, names=names,
+        constants=constants, meta_rev=meta_at, name=name, preferred=preferred, exclude=exclude,
+    )  # fmt: skip
+    command_log("ia save", repo=repo, path=plan.path, commit=(result.commit or "")[:12])
+    preferred_block = plan.content["preferred"]
+    cli.console.print(
+        f"{plan.path}: {plan.preferred} age {preferred_block['age']!r} ± "
+        f"{preferred_block['age_err']!r} {preferred_block['display_age_units']} "
+        f"({preferred_block['nanalyses']} of {len(plan.content['analyses'])} steps; "
+        f"MetaRepo {plan.reduction.meta_commit[:10]}, {plan.reduction.conventions.name})\n"
+        f"committed {result.commit} {plan.message}",
+        highlight=False,
+    )

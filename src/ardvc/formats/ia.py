@@ -146,6 +146,9 @@ class IAFile2022(FileStruct, kw_only=True):
     sample_metadata: dict[str, Any] = field(default_factory=dict)
     collection_metadata: dict[str, Any] = field(default_factory=dict)
     session_metadata: dict[str, Any] = field(default_factory=dict)
+    ardvc: dict[str, Any] | None = None
+    """ardvc's provenance (conventions, constants, commits, steps of each group value);
+    absent from Pychron's own files."""
 
     @property
     def format_version(self) -> Literal[2022]:

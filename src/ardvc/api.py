@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,10 @@ from ardvc.index.sync import Source
 from ardvc.labinit import InitResult, adopt_pychron, init_lab
 from ardvc.logs import get_logger
 from ardvc.meta import MetaRepo
+from ardvc.persist.collection import CollectionFits
+from ardvc.persist.journal import RunJournal
+from ardvc.persist.outbox import Outbox
+from ardvc.persist.persister import Persister, PersisterSettings
 from ardvc.reduction.run import Reduction, reduce_analyses
 from ardvc.reduction.select import DEFAULT_TYPES, select_analyses
 from ardvc.reduction.settings import settings as reduction_settings
@@ -159,6 +164,64 @@ class Lab:
         )
         self._repos[repo.name] = repo
         return repo
+
+    # --- acquisition --------------------------------------------------------------------
+
+    @property
+    def outbox(self) -> Outbox:
+        """Commits not yet pushed (``.ardvc/tmp/outbox``)."""
+        return Outbox(self.workspace.outbox_dir)
+
+    @property
+    def run_journal(self) -> RunJournal:
+        """Runs being recorded, and interrupted ones (``.ardvc/tmp/runs``)."""
+        return RunJournal(self.workspace.runs_dir)
+
+    def persister(
+        self,
+        repository: str,
+        *,
+        branch: str | None = None,
+        fits: CollectionFits | None = None,
+        remote: str | None = None,
+        save_timeout: float | None = None,
+        sync_index: bool = True,
+        create: bool = True,
+    ) -> Persister:
+        """A :class:`~ardvc.persist.persister.Persister` committing to ``repository`` (or
+        each run's own repository); ``core.branch``, ``persist.remote`` and
+        ``persist.save_timeout`` give the defaults. ``create`` makes missing repositories."""
+        cfg = self.config
+        policy = replace(self.commit_policy, on_commit=None)  # the persister syncs itself
+
+        def open_repo(name: str) -> DataRepo:
+            check_safe_name(name, what="repository name")
+            path = self.workspace.repository_dir(name)
+            if not (path / ".git").exists():
+                raise RepositoryNotFoundError(f"no data repository {name!r} in {path.parent}")
+            return DataRepo(GitRepo(path, policy))
+
+        meta_dir = self.workspace.meta_repo_dir(str(cfg.get("lab.meta_repo")))
+        settings = PersisterSettings(
+            branch=branch or cfg.get("core.branch") or None,
+            fits=fits or CollectionFits(),
+            remote=(remote if remote is not None else cfg.get("persist.remote")) or None,
+            save_timeout=float(save_timeout or cfg.get("persist.save_timeout")),
+            timezone=cfg.get("lab.timezone") or None,
+            sync_index=sync_index,
+        )
+        return Persister(
+            self.root,
+            repository=repository,
+            author=self.author(),
+            open_repo=open_repo,
+            create_repo=self.create_repository if create else None,
+            meta=MetaRepo(GitRepo(meta_dir)) if (meta_dir / ".git").exists() else None,
+            index=self.catalog,
+            journal=self.run_journal,
+            outbox=self.outbox,
+            settings=settings,
+        )
 
     # --- reduction ----------------------------------------------------------------------
 

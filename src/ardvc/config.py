@@ -96,6 +96,8 @@ KEYS: dict[str, Key] = {
         Key("core.max_deletions", int, 10, "largest number of files one commit may delete"),
         Key("core.worktree_sync", bool, True, "update checked-out files and git index on commit"),
         Key("index.url", str, "", "SQL index URL; empty = .ardvc/index.sqlite3"),
+        Key("persist.remote", str, "origin", "git remote the outbox pushes to; empty = none"),
+        Key("persist.save_timeout", float, 120.0, "seconds end_run waits for the previous save"),
         Key("reduce.conventions", str, "pychron-2022", "pychron-2018, pychron-2022 or ardvc"),
         Key("reduce.decay_constants", str, "min2000", "min2000, sj1977, renne2011, nmgrl2018"),
         Key("reduce.atmosphere", str, "nier1950", "nier1950 or lee2006"),

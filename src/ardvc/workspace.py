@@ -60,6 +60,11 @@ class Workspace:
         return self.tmp_dir / "outbox"
 
     @property
+    def runs_dir(self) -> Path:
+        """Markers of runs being recorded (see :mod:`ardvc.persist.journal`)."""
+        return self.tmp_dir / "runs"
+
+    @property
     def exps_dir(self) -> Path:
         return self.tmp_dir / "exps"
 

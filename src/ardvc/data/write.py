@@ -20,7 +20,7 @@ from ardvc.formats.kinds import SPECTROMETER, decode_file
 from ardvc.formats.paths import REDUCTION_MODIFIERS, FileAddress, write_address
 from ardvc.formats.runid import is_uuid
 from ardvc.formats.spectrometer_file import spec_sha
-from ardvc.gitstore import Author, CommitResult, commit_files
+from ardvc.gitstore import Author, CommitResult, CommitStep, commit_files, commit_series
 from ardvc.gitstore.messages import (
     COLLECTION,
     COLLECTION_LOG,
@@ -103,8 +103,11 @@ def spectrometer_name(content: Mapping[str, Json]) -> str:
     )
 
 
-def collection_files(repo: DataRepo, new: NewAnalysis) -> dict[str | None, dict[str, bytes]]:
-    """modifier → {path: bytes} for every file of ``new`` (spectrometer file only if new)."""
+def collection_files(
+    repo: DataRepo, new: NewAnalysis, at: str | None = None
+) -> dict[str | None, dict[str, bytes]]:
+    """modifier → {path: bytes} for every file of ``new``; the spectrometer file only if
+    the commit ``at`` (default: HEAD) does not have it yet."""
     uuid = new.uuid
     out: dict[str | None, dict[str, bytes]] = {}
     main = dict(new.main)
@@ -112,7 +115,7 @@ def collection_files(repo: DataRepo, new: NewAnalysis) -> dict[str | None, dict[
         sha = spectrometer_name(new.spectrometer)
         main["spec_sha"] = sha
         path = repo.spectrometer_path(sha)
-        if repo.git.head_id() is None or not repo.git.exists(path):
+        if (at is None and repo.git.head_id() is None) or not repo.git.exists(path, at):
             out[SPECTROMETER] = {path: encode_checked(SPECTROMETER, new.spectrometer, path)}
     for modifier, attr in _MODIFIER_FIELDS.items():
         value = main if modifier is None else getattr(new, attr)
@@ -127,6 +130,23 @@ def collection_files(repo: DataRepo, new: NewAnalysis) -> dict[str | None, dict[
     return out
 
 
+def collection_steps(
+    files: Mapping[str | None, Mapping[str, bytes]], previous_blank: str | None = None
+) -> list[CommitStep]:
+    """Pychron's collection commits of one analysis: ``<COLLECTION>``,
+    ``<ISOEVO> default collection fits``, ``<BLANKS> preceding <runid>``,
+    ``<ICFactor> default`` and an optional ``<COLLECTION> log``, each with its files."""
+    steps = []
+    for message, modifiers in COLLECTION_GROUPS:
+        changes = {p: b for m in modifiers for p, b in files.get(m, {}).items()}
+        if not changes:
+            continue
+        if message == "<BLANKS>":
+            message = blanks_collection(previous_blank)
+        steps.append(CommitStep(changes, message))
+    return steps
+
+
 def write_collection(
     repo: DataRepo,
     new: NewAnalysis,
@@ -139,35 +159,26 @@ def write_collection(
 ) -> list[CommitResult]:
     """Commit a new analysis as Pychron's collection does, or in one commit.
 
-    Pychron's sequence is ``<COLLECTION>``, ``<ISOEVO> default collection fits``,
-    ``<BLANKS> preceding <runid>``, ``<ICFactor> default`` and an optional
-    ``<COLLECTION> log``; each of those commits is atomic. ``single_commit`` puts every
-    file into one ``<COLLECTION>`` commit, so the analysis appears all at once.
+    The commits of :func:`collection_steps` are chained and the branch moves once, to the
+    last: other readers see the analysis whole or not at all (Pychron moves it four times,
+    and a crash in between leaves an analysis without intercepts or blanks).
+    ``single_commit`` puts every file into one ``<COLLECTION>`` commit.
     """
-    files = collection_files(repo, new)
+    target = repo.git.target_branch(branch)
+    head = repo.git.branch_head(target) if target else None
+    files = collection_files(repo, new, head)
     uuid_path = write_address(new.uuid).path
-    if repo.git.head_id() is not None and repo.git.exists(uuid_path, branch):
+    if head is not None and repo.git.exists(uuid_path, head):
         raise UsageError(f"{repo.name} already holds {uuid_path}; a uuid is written once")
     if single_commit:
         merged = {p: b for group in files.values() for p, b in group.items()}
-        return [
-            commit_files(
-                repo.git, merged, COLLECTION, author, branch=branch, max_deletions=max_deletions
-            )
-        ]
-    results = []
-    for message, modifiers in COLLECTION_GROUPS:
-        changes = {p: b for m in modifiers for p, b in files.get(m, {}).items()}
-        if not changes:
-            continue
-        if message == "<BLANKS>":
-            message = blanks_collection(previous_blank)
-        results.append(
-            commit_files(
-                repo.git, changes, message, author, branch=branch, max_deletions=max_deletions
-            )
-        )
-    return results
+        steps = [CommitStep(merged, COLLECTION)]
+    else:
+        steps = collection_steps(files, previous_blank)
+    return commit_series(
+        repo.git, steps, author, branch=branch, max_deletions=max_deletions,
+        expected_parent=head,
+    )  # fmt: skip
 
 
 def modifier_path(repo: DataRepo, name: str, modifier: str, rev: str | None = None) -> str:

@@ -92,11 +92,15 @@ def dumps(obj: Any, style: JsonStyle = CANONICAL) -> bytes:
 DEFAULT_FILE_MODE = 0o644
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
+def atomic_write_bytes(
+    path: Path, data: bytes, *, mode: int | None = None, fsync: bool = True
+) -> None:
     """Write ``data`` to ``path`` so readers see the old or the new file, never a part.
 
     temp file in the same directory → write → fsync → rename → fsync the directory. The
     file keeps its previous permissions unless ``mode`` is given (new files get 0644).
+    ``fsync=False`` keeps the atomic rename but not durability across a power cut (for
+    markers and caches that can be rebuilt).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     if mode is None:
@@ -109,13 +113,16 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> N
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if fsync:
+                handle.flush()
+                os.fsync(handle.fileno())
         tmp.chmod(mode)
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    if not fsync:
+        return
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

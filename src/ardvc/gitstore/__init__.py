@@ -1,6 +1,6 @@
 """Git storage on pygit2: reads by path or blob id, index-free atomic commits, history."""
 
-from ardvc.gitstore.commit import Author, CommitResult, commit_files
+from ardvc.gitstore.commit import Author, CommitResult, CommitStep, commit_files, commit_series
 from ardvc.gitstore.history import PathChange, path_history
 from ardvc.gitstore.repo import (
     DEFAULT_BRANCH,
@@ -17,10 +17,12 @@ __all__ = [
     "Author",
     "CommitPolicy",
     "CommitResult",
+    "CommitStep",
     "GitRepo",
     "PathChange",
     "TreeFile",
     "WorktreeSync",
     "commit_files",
+    "commit_series",
     "path_history",
 ]

@@ -1,14 +1,17 @@
 """Atomic, index-free commits of explicit file lists.
 
-One call = one commit: blobs and trees are written first (invisible until referenced), then
-the branch moves with a compare-and-swap on its old tip (libgit2 refuses the update if the
-branch moved meanwhile). A process killed at any point leaves the branch at the previous
-commit or at the new one, never in between.
+One call moves the branch once: blobs, trees and commits are written first (invisible until
+referenced), then the branch moves in a libgit2 reference transaction that locks the ref
+and checks its old tip (a compare-and-swap against any git writer, ardvc or not). A process
+killed at any point leaves the branch at the previous tip or at the new one, never in
+between. :func:`commit_series` chains several commits (Pychron's four collection commits of
+one analysis) and still moves the branch only once, so an analysis appears whole or not at
+all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -41,6 +44,15 @@ class Author:
         offset = when.utcoffset()
         minutes = int(offset.total_seconds() // 60) if offset is not None else 0
         return pygit2.Signature(self.name, self.email, int(when.timestamp()), minutes)
+
+
+@dataclass(frozen=True, slots=True)
+class CommitStep:
+    """One commit of a series: exactly these changes, with this message."""
+
+    changes: Mapping[str, Content]
+    message: str
+    allow_empty: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +90,40 @@ def commit_files(
     Returns without committing when the changes leave the tree as it was, unless
     ``allow_empty`` (Pychron's 2017 collection made empty commits; ardvc can replay them).
     """
+    (result,) = commit_series(
+        repo,
+        [CommitStep(changes, message, allow_empty)],
+        author,
+        branch=branch,
+        max_deletions=max_deletions,
+        force_deletions=force_deletions,
+        expected_parent=expected_parent,
+        when=when,
+        update_worktree=update_worktree,
+    )
+    return result
+
+
+def commit_series(
+    repo: GitRepo,
+    steps: Sequence[CommitStep],
+    author: Author,
+    *,
+    branch: str | None = None,
+    max_deletions: int | None = None,
+    force_deletions: bool = False,
+    expected_parent: str | None = None,
+    when: datetime | None = None,
+    update_worktree: bool | None = None,
+) -> list[CommitResult]:
+    """Chain one commit per step on ``branch`` and move the branch once, to the last.
+
+    A step whose changes leave the tree as it is makes no commit (its result's ``commit``
+    is ``None``) unless it allows empty commits. The mass-deletion limit applies to the
+    deletions of the whole series. Arguments as for :func:`commit_files`.
+    """
+    if not steps:
+        raise GitStoreError("commit_series needs at least one step")
     raw = repo.raw
     policy = repo.policy
     target = repo.target_branch(branch)
@@ -91,46 +137,96 @@ def commit_files(
     ref_name = f"refs/heads/{target}"
     with FileLock(str(repo.git_dir / LOCK_NAME)):
         parent = repo.branch_head(target)
-        if expected_parent is not None and parent != expected_parent:
-            raise ConcurrentUpdateError(
-                f"{repo.name}:{target} moved to {str(parent)[:12]} "
-                f"(expected {expected_parent[:12]}); nothing was committed",
-                hint="reload and try again",
-            )
+        _check_parent(repo, target, parent, expected_parent)
         if parent is None and target != repo.current_branch() and raw.branches.local:
             raise BranchNotFoundError(
                 f"branch {target!r} does not exist in {repo.name}",
                 hint=f"create it first (ardvc starts {target!r} from origin/{target} or HEAD)",
             )
-        base = raw[parent].peel(pygit2.Commit).tree if parent else None
-        tree_id, edit = build_tree(raw, base, changes)
-        if len(edit.deleted) > limit and not force_deletions:
-            raise MassDeletionError(
-                f"refusing to commit to {repo.name}:{target}: it would delete "
-                f"{len(edit.deleted)} files (limit core.max_deletions = {limit})",
-                hint="check what is being deleted; pass force to delete on purpose",
-            )
-        if base is not None and tree_id == base.id and not allow_empty:
-            return CommitResult(None, target, parent)
         signature = author.signature(when)
-        parents = [pygit2.Oid(hex=parent)] if parent else []
-        try:
-            commit_id = raw.create_commit(ref_name, signature, signature, message, tree_id, parents)
-        except pygit2.GitError as exc:
-            if "current tip is not the first parent" in str(exc):
-                raise ConcurrentUpdateError(
-                    f"{repo.name}:{target} was moved by another process during the commit; "
-                    "nothing was committed",
-                    hint="try again",
-                ) from exc
-            raise GitStoreError(f"commit to {repo.name}:{target} failed: {exc}") from exc
+        tip = parent
+        base = raw[parent].peel(pygit2.Commit).tree if parent else None
+        made: list[tuple[str | None, str | None, dict[str, str], list[str]]] = []
+        deletions = 0
+        for step in steps:
+            tree_id, edit = build_tree(raw, base, step.changes)
+            deletions += len(edit.deleted)
+            if deletions > limit and not force_deletions:
+                raise MassDeletionError(
+                    f"refusing to commit to {repo.name}:{target}: it would delete "
+                    f"{deletions} files (limit core.max_deletions = {limit})",
+                    hint="check what is being deleted; pass force to delete on purpose",
+                )
+            if base is not None and tree_id == base.id and not step.allow_empty:
+                made.append((None, tip, {}, []))
+                continue
+            parents = [pygit2.Oid(hex=tip)] if tip else []
+            commit_id = raw.create_commit(
+                None, signature, signature, step.message, tree_id, parents
+            )
+            made.append((str(commit_id), tip, dict(edit.written), list(edit.deleted)))
+            tip = str(commit_id)
+            base = raw[commit_id].peel(pygit2.Commit).tree
+        if tip == parent:
+            return [CommitResult(None, target, parent) for _ in steps]
+        assert tip is not None
+        _move_branch(repo, ref_name, parent, tip, signature, steps[-1].message)
         worktree = None
         if sync and repo.has_worktree and repo.current_branch() == target:
-            worktree = sync_worktree(
-                repo, parent, str(commit_id), edit.written, tuple(edit.deleted)
-            )
+            written = {p: o for _, _, w, _ in made for p, o in w.items()}
+            deleted = tuple(p for _, _, w, d in made for p in d if p not in written)
+            worktree = sync_worktree(repo, parent, tip, written, deleted)
     if policy.on_commit is not None:
         policy.on_commit(repo)
-    return CommitResult(
-        str(commit_id), target, parent, dict(edit.written), tuple(edit.deleted), worktree
-    )
+    results = [
+        CommitResult(commit, target, before, written, tuple(deleted))
+        for commit, before, written, deleted in made
+    ]
+    last = max(i for i, r in enumerate(results) if r.commit is not None)
+    results[last] = CommitResult(
+        results[last].commit, target, results[last].parent, results[last].written,
+        results[last].deleted, worktree,
+    )  # fmt: skip
+    return results
+
+
+def _check_parent(repo: GitRepo, target: str, parent: str | None, expected: str | None) -> None:
+    if expected is not None and parent != expected:
+        raise ConcurrentUpdateError(
+            f"{repo.name}:{target} moved to {str(parent)[:12]} "
+            f"(expected {expected[:12]}); nothing was committed",
+            hint="reload and try again",
+        )
+
+
+def _move_branch(
+    repo: GitRepo,
+    ref_name: str,
+    parent: str | None,
+    tip: str,
+    signature: pygit2.Signature,
+    message: str,
+) -> None:
+    """Compare-and-swap ``ref_name`` from ``parent`` to ``tip`` under git's own ref lock."""
+    summary = message.splitlines()[0] if message else ""
+    reflog = f"commit{' (initial)' if parent is None else ''}: {summary}"
+    try:
+        repo.raw.set_ident(signature.name, signature.email)  # the reflog's identity
+        with repo.raw.transaction() as txn:
+            txn.lock_ref(ref_name)
+            current = repo.branch_head(ref_name.removeprefix("refs/heads/"))
+            if current != parent:
+                raise ConcurrentUpdateError(
+                    f"{repo.name}:{ref_name.removeprefix('refs/heads/')} was moved by another "
+                    "process during the commit; nothing was committed",
+                    hint="try again",
+                )
+            txn.set_target(ref_name, tip, message=reflog)
+    except pygit2.GitError as exc:
+        if "lock" in str(exc).lower():
+            raise ConcurrentUpdateError(
+                f"{ref_name} of {repo.name} is locked by another git process; "
+                "nothing was committed",
+                hint="try again",
+            ) from exc
+        raise GitStoreError(f"moving {ref_name} of {repo.name} failed: {exc}") from exc

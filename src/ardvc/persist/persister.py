@@ -1,0 +1,348 @@
+"""The acquisition persister: runs in, committed and indexed analyses out.
+
+Acquisition software calls::
+
+    with lab.persister("SimLab") as persister:
+        run = persister.begin_run(RunMetadata(...))
+        run.save_extraction(...); run.add_signals(...); run.save_baselines(...)
+        run.save_peakcenter(...); run.save_defaults(blanks=..., icfactors=...)
+        future = persister.end_run(run)     # returns at once; the save runs in background
+        ...                                  # the next run records meanwhile
+        future.result()                      # PersistResult, or the save's error
+
+Each ``end_run`` writes every file of the analysis in Pychron's four collection commits,
+chained, with one branch move (the analysis appears whole or not at all), queues the
+commit in the outbox for the push worker and updates the index. The index is derived: if
+it cannot be reached the commit still stands, the result says so, and the next sync
+catches up. Saves run one at a time in order; ``end_run`` waits at most ``save_timeout``
+for the previous save before refusing with :class:`SaveTimeoutError` (the run stays
+recorded in memory and ``end_run`` can be called again).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from ardvc.data import DataRepo
+from ardvc.data.write import write_collection
+from ardvc.errors import ArdvcError, RepositoryNotFoundError, UsageError
+from ardvc.formats.paths import write_address
+from ardvc.gitstore import Author
+from ardvc.index.catalog import Catalog
+from ardvc.logs import get_logger
+from ardvc.meta import MetaRepo
+from ardvc.persist.collection import CollectionFits, Context, collection_analysis
+from ardvc.persist.journal import RunJournal, RunMarker
+from ardvc.persist.metadata import RunMetadata
+from ardvc.persist.outbox import Outbox
+from ardvc.persist.push import OutboxWorker
+from ardvc.persist.recording import Recording
+
+DEFAULT_SAVE_TIMEOUT_S = 120.0
+
+
+class SaveTimeoutError(ArdvcError):
+    """The previous run's save did not finish within the bounded wait."""
+
+
+@dataclass(frozen=True)
+class PersistResult:
+    """What ``end_run`` did: the commits on the branch, and what is still to happen."""
+
+    record_id: str
+    uuid: str
+    repository: str
+    branch: str
+    commits: tuple[str, ...]
+    paths: tuple[str, ...]
+    problems: tuple[str, ...] = ()
+    """Series that could not be fitted (their raw data are stored, the intercept is not)."""
+    index_error: str | None = None
+    """Why the index was not updated (``ardvc index sync`` catches up)."""
+    queued: bool = True
+    """The head commit is in the outbox for the push worker."""
+
+    @property
+    def head(self) -> str:
+        return self.commits[-1]
+
+
+@dataclass
+class PersisterSettings:
+    """How a persister commits: branch (``None`` = each repository's current), collection
+    fits, the remote the outbox pushes to (``None`` = no pushing), bounded save wait."""
+
+    branch: str | None = None
+    fits: CollectionFits = field(default_factory=CollectionFits)
+    remote: str | None = "origin"
+    save_timeout: float = DEFAULT_SAVE_TIMEOUT_S
+    timezone: str | None = None
+    sync_index: bool = True
+
+
+class Persister:
+    """Commits the runs of one acquisition computer (see the module docstring)."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        repository: str,
+        author: Author,
+        open_repo: Callable[[str], DataRepo],
+        create_repo: Callable[[str], DataRepo] | None = None,
+        meta: MetaRepo | None = None,
+        index: Catalog | None = None,
+        journal: RunJournal,
+        outbox: Outbox,
+        settings: PersisterSettings | None = None,
+    ) -> None:
+        self.root = root
+        self.repository = repository
+        self.author = author
+        self.settings = settings or PersisterSettings()
+        self._open_repo, self._create_repo = open_repo, create_repo
+        self.meta, self.index = meta, index
+        self.journal, self.outbox = journal, outbox
+        self._repos: dict[str, DataRepo] = {}
+        self._markers: dict[str, RunMarker] = {}
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ardvc-save")
+        self._pending: Future[PersistResult] | None = None
+        self._pending_id: str | None = None
+        self._lock = threading.Lock()
+        self._log = get_logger("persist")
+        self.failed: list[Recording] = []
+        """Recordings whose save failed; ``end_run`` can be called on them again."""
+        self.worker = (
+            OutboxWorker(outbox, root, self.settings.remote) if self.settings.remote else None
+        )
+        self.recovered = self._recover()
+
+    # --- repositories ----------------------------------------------------------------------
+
+    def repo(self, name: str) -> DataRepo:
+        if name not in self._repos:
+            try:
+                self._repos[name] = self._open_repo(name)
+            except RepositoryNotFoundError:
+                if self._create_repo is None:
+                    raise
+                self._log.info("creating data repository %s", name)
+                self._create_repo(name)
+                self._repos[name] = self._open_repo(name)
+        return self._repos[name]
+
+    def _branch(self, repo: DataRepo) -> str:
+        """The branch to commit on, created from ``origin/<b>`` or HEAD when missing
+        (Pychron's ``data_collection`` mode)."""
+        branch = repo.git.target_branch(self.settings.branch)
+        if branch is None:
+            raise UsageError(
+                f"{repo.name} has a detached HEAD: configure core.branch or check out a branch"
+            )
+        if repo.git.branch_head(branch) is None and repo.git.head_id() is not None:
+            start = repo.git.create_branch(branch)
+            self._log.info("created branch %s of %s at %s", branch, repo.name, start[:12])
+        return branch
+
+    # --- runs ------------------------------------------------------------------------------
+
+    def _recover(self) -> list[RunMarker]:
+        """Look at runs a killed process left: committed ones are queued, others reported."""
+        interrupted = []
+        for marker in self.journal.interrupted():
+            try:
+                repo = self.repo(marker.repository)
+                head = repo.git.branch_head(marker.branch)
+            except ArdvcError as exc:
+                self._log.warning("interrupted run %s: %s", marker.record_id, exc)
+                interrupted.append(marker)
+                continue
+            if head is not None and repo.git.exists(write_address(marker.uuid).path, head):
+                self.journal.finish(marker.uuid)
+                rel = str(repo.git.path.resolve().relative_to(self.root.resolve()))
+                self.outbox.add(rel, marker.branch, head, f"recovered {marker.record_id}")
+                self._log.warning(
+                    "run %s was committed to %s before its process died; queued for push",
+                    marker.record_id, repo.name,
+                )  # fmt: skip
+                continue
+            interrupted.append(marker)
+            self._log.warning(
+                "run %s (%s) was interrupted while %s (pid %d on %s, started %s); nothing of "
+                "it is in git. Record it again, or discard it: ardvc runs discard %s",
+                marker.record_id, marker.uuid, marker.stage, marker.pid, marker.host,
+                marker.started, marker.record_id,
+            )  # fmt: skip
+        return interrupted
+
+    def begin_run(self, metadata: RunMetadata) -> Recording:
+        """Start recording a run; refuses a run ID that is being recorded right now."""
+        repository = metadata.repository or self.repository
+        for marker in self.journal.markers():
+            if marker.record_id != metadata.record_id or marker.repository != repository:
+                continue
+            if marker.alive and marker.uuid in self._markers:
+                raise UsageError(f"run {metadata.record_id} is already being recorded")
+            if not marker.alive:
+                self._log.warning(
+                    "recording %s again; the interrupted attempt %s is replaced",
+                    metadata.record_id, marker.uuid,
+                )  # fmt: skip
+                self.journal.finish(marker.uuid)
+        repo = self.repo(repository)
+        branch = self._branch(repo)
+        rec = Recording(metadata, repo.name, branch)
+        self._markers[metadata.uuid] = self.journal.start(
+            metadata.uuid, metadata.record_id, repo.name, branch
+        )
+        return rec
+
+    @contextmanager
+    def run(self, metadata: RunMetadata) -> Iterator[Recording]:
+        """``with persister.run(meta) as rec:`` — an exception inside aborts the run (nothing
+        is written); a normal exit calls :meth:`end_run` (its future is ``rec.future``)."""
+        rec = self.begin_run(metadata)
+        try:
+            yield rec
+        except BaseException as exc:
+            self.abort(rec, f"{type(exc).__name__}: {exc}")
+            raise
+        if rec.state == "recording":
+            rec.future = self.end_run(rec)
+
+    def abort(self, rec: Recording, reason: str) -> None:
+        """Give up a run: nothing of it is written, and the journal forgets it."""
+        if rec.state in ("ending", "committed"):
+            raise UsageError(f"run {rec.record_id} is already {rec.state}; it cannot be aborted")
+        rec.state = "aborted"
+        self._markers.pop(rec.uuid, None)
+        self.journal.finish(rec.uuid)
+        self._log.warning("run %s aborted (%s); nothing was written", rec.record_id, reason)
+
+    def discard(self, name: str) -> RunMarker:
+        """Forget an interrupted run (by run ID or uuid)."""
+        marker = self.journal.find(name)
+        if marker.alive and marker.uuid in self._markers:
+            raise UsageError(f"run {name} is being recorded; abort it instead")
+        if marker.alive:
+            raise UsageError(
+                f"run {name} is being recorded by process {marker.pid} on {marker.host}"
+            )
+        self.journal.finish(marker.uuid)
+        self._log.info("discarded interrupted run %s (%s)", marker.record_id, marker.uuid)
+        return marker
+
+    def end_run(self, rec: Recording, *, allow_incomplete: bool = False) -> Future[PersistResult]:
+        """Queue the commit of a finished run and return at once."""
+        if rec.state != "recording":
+            raise UsageError(f"run {rec.record_id} is {rec.state}; end_run was called already")
+        missing = rec.missing()
+        if missing and not allow_incomplete:
+            raise UsageError(
+                f"run {rec.record_id} has no {', '.join(missing)}; nothing was written",
+                hint="record them, pass allow_incomplete=True, or abort the run",
+            )
+        with self._lock:
+            previous, previous_id = self._pending, self._pending_id
+            if previous is not None and not previous.done():
+                try:
+                    previous.exception(timeout=self.settings.save_timeout)
+                except FutureTimeout:
+                    raise SaveTimeoutError(
+                        f"the save of {previous_id} has not finished after "
+                        f"{self.settings.save_timeout:g} s; {rec.record_id} is kept in memory "
+                        "and was not written",
+                        hint="check the disk and the repository lock, then call end_run again",
+                    ) from None
+            rec.state = "ending"
+            future = self._executor.submit(self._save, rec)
+            self._pending, self._pending_id = future, rec.record_id
+        return future
+
+    def _save(self, rec: Recording) -> PersistResult:
+        marker = self._markers.get(rec.uuid)
+        try:
+            if marker is not None:
+                marker = self.journal.stage(marker, "committing")
+            result = self._commit(rec)
+        except BaseException as exc:
+            rec.state = "recording"  # the caller may fix the cause and call end_run again
+            self.failed.append(rec)
+            if marker is not None:
+                self.journal.stage(marker, "failed")
+            self._log.error("run %s was not committed: %s", rec.record_id, exc)
+            raise
+        rec.state = "committed"
+        self._markers.pop(rec.uuid, None)
+        self.journal.finish(rec.uuid)
+        return result
+
+    def _commit(self, rec: Recording) -> PersistResult:
+        repo = self.repo(rec.repository)
+        meta_commit = self.meta.git.head_id() if self.meta is not None else None
+        ctx = Context(meta_commit=meta_commit, timezone=self.settings.timezone)
+        new, problems = collection_analysis(rec, self.settings.fits, ctx)
+        for problem in problems:
+            self._log.warning("%s", problem)
+        previous = rec.defaults.previous_blank if rec.defaults else None
+        results = write_collection(
+            repo, new, self.author, branch=rec.branch, previous_blank=previous
+        )
+        commits = tuple(r.commit for r in results if r.commit is not None)
+        paths = tuple(p for r in results for p in r.written)
+        rel = str(repo.git.path.resolve().relative_to(self.root.resolve()))
+        self.outbox.add(rel, rec.branch, commits[-1], f"{rec.record_id} {rec.uuid}")
+        if self.worker is not None:
+            self.worker.wake()
+        index_error = None
+        if self.index is not None and self.settings.sync_index:
+            try:
+                self.index.sync_path(str(repo.git.path))
+            except (ArdvcError, SQLAlchemyError) as exc:
+                index_error = f"{type(exc).__name__}: {exc}"
+                self._log.warning(
+                    "%s committed, but the index was not updated: %s (ardvc index sync "
+                    "catches up)", rec.record_id, index_error,
+                )  # fmt: skip
+        return PersistResult(
+            rec.record_id, rec.uuid, repo.name, rec.branch, commits, paths,
+            tuple(problems), index_error,
+        )  # fmt: skip
+
+    # --- shutting down ---------------------------------------------------------------------
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Wait for the save in flight (its error, if any, is raised by its future)."""
+        pending = self._pending
+        if pending is not None:
+            try:
+                pending.exception(timeout=timeout)
+            except FutureTimeout:
+                raise SaveTimeoutError(
+                    f"the save of {self._pending_id} has not finished after {timeout:g} s"
+                ) from None
+
+    def close(self, timeout: float | None = None, *, push_wait: float = 10.0) -> None:
+        """Finish the pending save, give the push worker a chance, stop the threads."""
+        try:
+            self.flush(timeout)
+        finally:
+            self._executor.shutdown(wait=True)
+            if self.worker is not None:
+                self.worker.wait_idle(push_wait)
+                self.worker.stop()
+
+    def __enter__(self) -> Persister:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

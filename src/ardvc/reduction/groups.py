@@ -11,11 +11,12 @@ import numpy as np
 
 from ardvc.errors import ArdvcError, MissingInputError
 from ardvc.formats.tags import is_excluding
+from ardvc.reduce.chain import ArArResults
 from ardvc.reduce.flux import age_from_f
 from ardvc.reduce.integrated import integrated_f
 from ardvc.reduce.isochron import InverseIsochron, error_correlation, inverse_isochron
 from ardvc.reduce.plateau import Plateau, plateau
-from ardvc.reduce.stats import WeightedMean, weighted_mean
+from ardvc.reduce.stats import FloatArray, WeightedMean, weighted_mean
 from ardvc.reduction.run import Reduction
 
 
@@ -116,14 +117,10 @@ def _isochron(
     assert chain is not None
     if len(kept) < 3:
         return None, None
-    a40 = chain.intensities["Ar40"][rows] - chain.k40[rows]
-    k39 = chain.k39[rows]
-    atm36 = chain.atmospheric.atm36[rows]
-    x, y = k39 / a40, atm36 / a40
-    rho = error_correlation(a40.std / a40.value, atm36.std / atm36.value, k39.std / k39.value)
+    x, sx, y, sy, rho = _isochron_arrays(chain, rows)
     excluded = [k for k in range(len(chosen)) if k not in kept]
     try:
-        fit = inverse_isochron(x.value, x.std, y.value, y.std, rho, excluded=excluded)
+        fit = inverse_isochron(x, sx, y, sy, rho, excluded=excluded)
     except ArdvcError:
         return None, None
     if not math.isfinite(fit.f):
@@ -132,3 +129,47 @@ def _isochron(
     _, err_j = age_from_f(fit.f, j, lam, f_err=fit.f_err, j_err=j_err)
     members = tuple(chosen[k] for k in kept)
     return fit, AgeValue(float(age), float(err), float(err_j), members)
+
+
+@dataclass(frozen=True)
+class IsochronPoints:
+    """The inverse-isochron points of a sample exactly as the fit in :func:`group_values`
+    sees them, so plots and exports show what was regressed (1σ errors, ρ of x and y)."""
+
+    steps: tuple[int, ...]
+    """Result index of each point (``GroupValues.steps``)."""
+    omitted: tuple[bool, ...]
+    """True for points left out of the fit (excluding tags)."""
+    x: FloatArray
+    """39Ar_K / (40Ar − 40Ar_K)."""
+    x_err: FloatArray
+    y: FloatArray
+    """36Ar_atm / (40Ar − 40Ar_K)."""
+    y_err: FloatArray
+    rho: FloatArray
+
+
+def isochron_points(reduction: Reduction, groups: GroupValues) -> IsochronPoints:
+    """Every step of ``groups`` as an isochron point, the omitted ones flagged."""
+    chain = reduction.chain
+    if chain is None:
+        raise MissingInputError("no analysis could be reduced: no isochron points")
+    rows = np.array([reduction.rows[i] for i in groups.steps])
+    x, sx, y, sy, rho = _isochron_arrays(chain, rows)
+    left_out = set(groups.omitted)
+    return IsochronPoints(
+        steps=groups.steps, omitted=tuple(i in left_out for i in groups.steps),
+        x=x, x_err=sx, y=y, y_err=sy, rho=rho,
+    )  # fmt: skip
+
+
+def _isochron_arrays(
+    chain: ArArResults, rows: np.ndarray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Pychron's points: 40Ar less 40Ar_K, ρ from the relative errors (not the Jacobians)."""
+    a40 = chain.intensities["Ar40"][rows] - chain.k40[rows]
+    k39 = chain.k39[rows]
+    atm36 = chain.atmospheric.atm36[rows]
+    x, y = k39 / a40, atm36 / a40
+    rho = error_correlation(a40.std / a40.value, atm36.std / atm36.value, k39.std / k39.value)
+    return x.value, x.std, y.value, y.std, rho

@@ -254,6 +254,22 @@ class PostgresServer:
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
 
+    def halt(self) -> None:
+        """Stop the server but keep its data (an index server that went down)."""
+        stopped = self._run("pg_ctl", "--pgdata", str(self.datadir), "-m", "fast", "-w", "stop")
+        if stopped.returncode != 0:
+            raise self._failed("stop", stopped)
+
+    def resume(self) -> None:
+        """Start a halted server again on the same port."""
+        started = self._run(
+            "pg_ctl", "--pgdata", str(self.datadir), "--log", str(self.logfile), "--wait",
+            f"--timeout={START_TIMEOUT_S}", "-o", f"-p {self.port}", "start",
+        )  # fmt: skip
+        if started.returncode != 0:
+            raise self._failed("restart", started)
+        self._wait_ready()
+
     def stop(self) -> None:
         """Stop the server (fast shutdown) and remove its folder."""
         try:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ardvc import __version__
+from ardvc.cli.acquire_cmd import register as register_acquire
 from ardvc.cli.config_cmd import config_cmd
 from ardvc.cli.context import CliContext
 from ardvc.cli.fit_cmd import fit_cmd
@@ -81,3 +82,4 @@ main.add_command(fit_cmd)
 main.add_command(index_group)
 main.add_command(find_cmd)
 register_refs(main)
+register_acquire(main)

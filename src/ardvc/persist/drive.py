@@ -2,8 +2,8 @@
 acquisition software would: extraction, sniffs, signals streamed in chunks across
 isotopes, baselines, peak centre, collection defaults, then ``end_run``.
 
-Written against the persister's interface only (structural protocols), so this module
-imports without ``ardvc.persist.persister``; ``RunMetadata`` is imported when first used.
+Written against the persister's interface only (structural protocols), so a test double
+can stand in for the persister.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from ardvc.persist.metadata import RunMetadata
 from ardvc.persist.sim_run import SimulatedRun
 
-__all__ = ["FROM_RUN", "persist_run"]
+__all__ = ["FROM_RUN", "persist_run", "record_run"]
 
 
 class RunHandle(Protocol):
@@ -46,14 +47,7 @@ FROM_RUN: Any = _FromRun()
 carries in ``sim_run.defaults`` (the lab's estimates and the preceding blank)."""
 
 
-def _metadata_factory() -> Callable[..., Any]:
-    from ardvc.persist.metadata import RunMetadata  # type: ignore[import-not-found,unused-ignore]
-
-    factory: Callable[..., Any] = RunMetadata
-    return factory
-
-
-def persist_run(
+def record_run(
     persister: PersisterLike,
     sim_run: SimulatedRun,
     *,
@@ -63,7 +57,8 @@ def persist_run(
     chunk: int | None = 50,
     metadata_factory: Callable[..., Any] | None = None,
 ) -> Any:
-    """Persist one simulated run; returns ``persister.end_run(run).result()``.
+    """Record one simulated run and end it; returns ``persister.end_run``'s future (the
+    save proceeds while the caller records the next run).
 
     ``chunk`` points per ``add_signals`` call, isotopes interleaved as multicollection
     streams them (``None``: one call per isotope). ``metadata_factory`` builds the
@@ -73,7 +68,7 @@ def persist_run(
     blanks = defaults.blanks if blanks is FROM_RUN else blanks
     icfactors = defaults.icfactors if icfactors is FROM_RUN else icfactors
     previous_blank = defaults.previous_blank if previous_blank is FROM_RUN else previous_blank
-    factory = metadata_factory or _metadata_factory()
+    factory: Callable[..., Any] = metadata_factory or RunMetadata
 
     run: RunHandle = persister.begin_run(factory(**sim_run.metadata()))
     run.save_extraction(**sim_run.extraction())
@@ -95,4 +90,9 @@ def persist_run(
         center_dac=pc.center_dac,
     )
     run.save_defaults(blanks=dict(blanks), icfactors=dict(icfactors), previous_blank=previous_blank)
-    return persister.end_run(run).result()
+    return persister.end_run(run)
+
+
+def persist_run(persister: PersisterLike, sim_run: SimulatedRun, **options: Any) -> Any:
+    """:func:`record_run`, then wait: returns ``persister.end_run(run).result()``."""
+    return record_run(persister, sim_run, **options).result()

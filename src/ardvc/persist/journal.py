@@ -4,8 +4,8 @@
 host, stage); the marker goes when the run is committed or aborted. A marker whose process
 is gone names a run that was interrupted: nothing of it is in git (its files are only
 committed at ``end_run``, in one branch move), and it can be recorded again or discarded.
-A marker left at stage ``committing`` may belong to a run whose commit did land; the
-persister checks git before calling it lost.
+A marker whose run is in git (the process died between the branch move and removing the
+marker) is recognised: the persister checks git before calling a run lost.
 """
 
 from __future__ import annotations

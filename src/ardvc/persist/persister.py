@@ -29,8 +29,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from ardvc.data import DataRepo
 from ardvc.data.write import write_collection
 from ardvc.errors import ArdvcError, RepositoryNotFoundError, UsageError
@@ -40,6 +38,7 @@ from ardvc.index.catalog import Catalog
 from ardvc.logs import get_logger
 from ardvc.meta import MetaRepo
 from ardvc.persist.collection import CollectionFits, Context, collection_analysis
+from ardvc.persist.indexer import IndexWorker
 from ardvc.persist.journal import RunJournal, RunMarker
 from ardvc.persist.metadata import RunMetadata
 from ardvc.persist.outbox import Outbox
@@ -59,20 +58,24 @@ class PersistResult:
 
     record_id: str
     uuid: str
+    analysis_type: str
     repository: str
     branch: str
     commits: tuple[str, ...]
     paths: tuple[str, ...]
     problems: tuple[str, ...] = ()
     """Series that could not be fitted (their raw data are stored, the intercept is not)."""
-    index_error: str | None = None
-    """Why the index was not updated (``ardvc index sync`` catches up)."""
-    queued: bool = True
-    """The head commit is in the outbox for the push worker."""
+    indexed: Future[str | None] | None = None
+    """Resolves to ``None`` once the index holds the analysis, or to why it does not
+    (``ardvc index sync`` catches up); ``None`` when index updates are off."""
 
     @property
     def head(self) -> str:
         return self.commits[-1]
+
+    def index_error(self, timeout: float | None = None) -> str | None:
+        """Wait for the index update; its error, if any."""
+        return None if self.indexed is None else self.indexed.result(timeout)
 
 
 @dataclass
@@ -123,6 +126,9 @@ class Persister:
         """Recordings whose save failed; ``end_run`` can be called on them again."""
         self.worker = (
             OutboxWorker(outbox, root, self.settings.remote) if self.settings.remote else None
+        )
+        self.indexer = (
+            IndexWorker(index) if index is not None and self.settings.sync_index else None
         )
         self.recovered = self._recover()
 
@@ -271,8 +277,6 @@ class Persister:
     def _save(self, rec: Recording) -> PersistResult:
         marker = self._markers.get(rec.uuid)
         try:
-            if marker is not None:
-                marker = self.journal.stage(marker, "committing")
             result = self._commit(rec)
         except BaseException as exc:
             rec.state = "recording"  # the caller may fix the cause and call end_run again
@@ -303,19 +307,11 @@ class Persister:
         self.outbox.add(rel, rec.branch, commits[-1], f"{rec.record_id} {rec.uuid}")
         if self.worker is not None:
             self.worker.wake()
-        index_error = None
-        if self.index is not None and self.settings.sync_index:
-            try:
-                self.index.sync_path(str(repo.git.path))
-            except (ArdvcError, SQLAlchemyError) as exc:
-                index_error = f"{type(exc).__name__}: {exc}"
-                self._log.warning(
-                    "%s committed, but the index was not updated: %s (ardvc index sync "
-                    "catches up)", rec.record_id, index_error,
-                )  # fmt: skip
+        indexed = None if self.indexer is None else self.indexer.request(str(repo.git.path))
         return PersistResult(
-            rec.record_id, rec.uuid, repo.name, rec.branch, commits, paths,
-            tuple(problems), index_error,
+            rec.record_id, rec.uuid, rec.metadata.analysis_type, repo.name, rec.branch,
+            commits, paths,
+            tuple(problems), indexed,
         )  # fmt: skip
 
     # --- shutting down ---------------------------------------------------------------------
@@ -332,11 +328,14 @@ class Persister:
                 ) from None
 
     def close(self, timeout: float | None = None, *, push_wait: float = 10.0) -> None:
-        """Finish the pending save, give the push worker a chance, stop the threads."""
+        """Finish the pending save and the index updates, give the push worker a chance,
+        stop the threads."""
         try:
             self.flush(timeout)
         finally:
             self._executor.shutdown(wait=True)
+            if self.indexer is not None:
+                self.indexer.stop(timeout)
             if self.worker is not None:
                 self.worker.wait_idle(push_wait)
                 self.worker.stop()

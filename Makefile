@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m ardvc.demo_foundation $(DEMO_DIR)
+	$(BIN)/ardvc demo $(DEMO_DIR)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

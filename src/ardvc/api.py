@@ -23,7 +23,7 @@ from ardvc.config import Config
 from ardvc.data import Analysis, DataRepo
 from ardvc.errors import AnalysisNotFoundError, ArdvcError, RepositoryNotFoundError
 from ardvc.formats.names import check_safe_name
-from ardvc.gitstore import Author, CommitPolicy, GitRepo
+from ardvc.gitstore import Author, CommitPolicy, CommitResult, GitRepo
 from ardvc.identity import resolve_author
 from ardvc.index.catalog import Catalog
 from ardvc.index.db import create_engine_for, index_url
@@ -36,6 +36,7 @@ from ardvc.persist.collection import CollectionFits
 from ardvc.persist.journal import RunJournal
 from ardvc.persist.outbox import Outbox
 from ardvc.persist.persister import Persister, PersisterSettings
+from ardvc.reduction.flux_fit import FluxFit, fit_level_flux, save_flux_fit
 from ardvc.reduction.run import Reduction, reduce_analyses
 from ardvc.reduction.select import DEFAULT_TYPES, select_analyses
 from ardvc.reduction.settings import settings as reduction_settings
@@ -252,6 +253,31 @@ class Lab:
             repos={data.name: data},
             refit=refit,
         )
+
+    def fit_flux(
+        self,
+        repo: str,
+        irradiation: str,
+        level: str,
+        *,
+        holder: str,
+        monitor_sample: str = "FC-2",
+        conventions: str | None = None,
+        settings: Sequence[str] = (),
+        include_omitted: bool = False,
+    ) -> FluxFit:
+        """A plane flux fit of ``irradiation`` ``level`` from the monitors in ``repo``
+        (hole coordinates from the irradiation holder ``holder``); save it with
+        :meth:`save_flux_fit`."""
+        constants, convs = reduction_settings(self.config, settings, conventions=conventions)
+        return fit_level_flux(
+            self.meta, self.repo(repo), irradiation, level, self.meta.holder(holder),
+            monitor_sample=monitor_sample, constants=constants, conventions=convs,
+            include_omitted=include_omitted,
+        )  # fmt: skip
+
+    def save_flux_fit(self, fit: FluxFit) -> CommitResult:
+        return save_flux_fit(self.meta, fit, self.author())
 
     # --- analyses -----------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from ardvc.cli.output import emit_json, table
 from ardvc.persist.outbox import OutboxEntry
 from ardvc.persist.persister import PersistResult
 from ardvc.persist.push import drain
+from ardvc.persist.sim_meta import JMode
 from ardvc.persist.simulate import SimulationPlan, simulate
 
 
@@ -35,19 +36,24 @@ def _positions(text: str | None) -> list[int] | None:
               "(default: the first unknown, position 2).")  # fmt: skip
 @click.option("--branch", metavar="NAME", help="Branch to commit on (e.g. data_collection).")
 @click.option("--no-meta", is_flag=True, help="Do not write the irradiation into the MetaRepo.")
+@click.option("--j", "j_mode", type=click.Choice(["true", "preliminary"]), default="true",
+              show_default=True, help="J written for every position: the simulated truth, or "
+              "one preliminary J for the can, to be replaced by `ardvc flux`.")  # fmt: skip
 @pass_ctx
 @report_errors
 def simulate_cmd(
     cli: CliContext, repo: str, seed: int, days: int, start: str, unknowns: str | None,
-    branch: str | None, no_meta: bool,
+    branch: str | None, no_meta: bool, j_mode: JMode,
 ) -> None:  # fmt: skip
     """Record a simulated day on a multi-collector spectrometer through the persister.
 
     A Felix-like Argus VI measures blanks, air shots, FC-2 flux monitors and a
     step-heating unknown of irradiation NM-999 A; every run is committed with Pychron's
     collection commits, queued in the outbox and indexed, exactly as real acquisition.
-    The irradiation (chronology, production ratios, positions and J) is written into the
-    MetaRepo first, so the runs reduce with `ardvc reduce --set atmosphere=lee2006`.
+    The irradiation (chronology, production ratios, positions, hole coordinates as holder
+    NM-999-tray, and J) is written into the MetaRepo first, so the runs reduce with
+    `ardvc reduce --set atmosphere=lee2006`; with --j preliminary, fit J first with
+    `ardvc flux NM-999 A --repo SimLab --holder NM-999-tray --save`.
 
     \b
     ardvc simulate --repo SimLab --seed 1
@@ -57,7 +63,9 @@ def simulate_cmd(
         first = datetime.fromisoformat(start)
     except ValueError:
         raise click.BadParameter(f"not an ISO time: {start!r}", param_hint="--start") from None
-    plan = SimulationPlan(seed=seed, days=days, start=first, unknowns=_positions(unknowns))
+    plan = SimulationPlan(
+        seed=seed, days=days, start=first, unknowns=_positions(unknowns), j=j_mode
+    )
     lab = cli.lab()
     meta = None if no_meta else lab.meta
     results: list[PersistResult] = []

@@ -10,7 +10,9 @@ from ardvc import __version__
 from ardvc.cli.acquire_cmd import register as register_acquire
 from ardvc.cli.config_cmd import config_cmd
 from ardvc.cli.context import CliContext
+from ardvc.cli.demo_cmd import demo_cmd
 from ardvc.cli.fit_cmd import fit_cmd
+from ardvc.cli.flux_cmd import flux_cmd
 from ardvc.cli.ia_cmd import ia_group
 from ardvc.cli.index_cmd import find_cmd, index_group
 from ardvc.cli.init_cmd import init_cmd
@@ -81,5 +83,7 @@ main.add_command(ia_group)
 main.add_command(fit_cmd)
 main.add_command(index_group)
 main.add_command(find_cmd)
+main.add_command(flux_cmd)
+main.add_command(demo_cmd)
 register_refs(main)
 register_acquire(main)

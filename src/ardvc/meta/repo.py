@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from ardvc.errors import UsageError
 from ardvc.formats import jsonio
 from ardvc.formats.chronology import ChronologySegment, encode_chronology
+from ardvc.formats.holders import HolderKind, Hole, encode_holder, holder_path
 from ardvc.formats.irradiation import (
     FluxResult,
     Level,
@@ -190,6 +191,28 @@ class MetaRepo(MetaReader):
         updated = apply_updates(current, updates)
         changes = {current.path: encode_level(updated)}
         return self._commit(changes, message, author, base, max_deletions)
+
+    def write_holder(
+        self,
+        name: str,
+        holes: Sequence[Hole],
+        author: Author,
+        *,
+        kind: HolderKind = "irradiation",
+        shape: str | None = None,
+        radius: float = 0.0175,
+        branch: str | None = None,
+        max_deletions: int | None = None,
+    ) -> CommitResult:
+        """Create or replace a holder geometry (hole ``i`` of ``holes`` gets id ``i + 1``,
+        Pychron's implicit numbering); ``shape`` defaults to the hole count."""
+        check_safe_name(name, what="holder name")
+        if [h.id for h in holes] != [str(i + 1) for i in range(len(holes))]:
+            raise UsageError("holder holes must be numbered 1, 2, … in order")
+        base = self._base(branch)
+        data = encode_holder(shape or str(len(holes)), radius, holes, write_radius=False)
+        message = f"Added {kind} holder {name}"
+        return self._commit({holder_path(name, kind): data}, message, author, base, max_deletions)
 
     def save_flux(
         self,

@@ -17,7 +17,7 @@ from ardvc.gitstore import Author
 from ardvc.meta import MetaRepo
 from ardvc.persist.drive import FROM_RUN, record_run
 from ardvc.persist.persister import Persister, PersistResult
-from ardvc.persist.sim_meta import install_irradiation
+from ardvc.persist.sim_meta import JMode, install_irradiation
 from ardvc.persist.sim_schedule import Schedule, day_plan
 from ardvc.persist.simulator import SimulatedRun, Simulator
 
@@ -32,6 +32,8 @@ class SimulationPlan:
     start: datetime = datetime(2024, 4, 15, 8, 0)
     unknowns: Sequence[int] | None = None
     monitor_repeats: int = 2
+    j: JMode = "true"
+    """J written into the MetaRepo: the true J, or a preliminary one for a flux fit."""
 
 
 def simulated_runs(sim: Simulator, plan: SimulationPlan) -> list[SimulatedRun]:
@@ -58,7 +60,7 @@ def simulate(
     """
     sim = simulator or Simulator(seed=plan.seed)
     if meta is not None:
-        install_irradiation(meta, sim.irradiation, author)
+        install_irradiation(meta, sim.irradiation, author, j=plan.j)
     runs = simulated_runs(sim, plan)
     futures: list[Future[PersistResult]] = []
     results: list[PersistResult] = []

@@ -8,10 +8,12 @@ SEM·√MSWD when MSWD > 1. Pychron used every listed analysis, also those flagg
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ardvc.data import DataRepo
 from ardvc.errors import ArdvcError
+from ardvc.formats.irradiation import MonitorAnalysis
 from ardvc.meta import MetaRepo
 from ardvc.reduce.constants import ArArConstants
 from ardvc.reduce.conventions import Conventions
@@ -46,16 +48,20 @@ def level_flux(
     constants: ArArConstants | None = None,
     conventions: Conventions,
     include_omitted: bool = True,
+    listed: Mapping[int, Sequence[MonitorAnalysis]] | None = None,
 ) -> list[PositionFlux]:
+    """Mean J of every position that lists analyses (``listed`` replaces the lists the
+    level file has, e.g. monitors measured since the last flux fit)."""
     constants = constants or ArArConstants()
     doc = meta.level(irradiation, level, meta_rev)
     out = []
     for position in doc.positions:
-        listed = [a for a in (position.analyses or []) if include_omitted or not a.omitted]
-        if not listed:
+        entries = position.analyses if listed is None else listed.get(position.position)
+        chosen = [a for a in (entries or []) if include_omitted or not a.omitted]
+        if not chosen:
             continue
         analyses, failures = [], {}
-        for entry in listed:
+        for entry in chosen:
             name = entry.uuid or entry.record_id or "?"
             try:
                 analyses.append(data.analysis(entry.record_id or name, data_rev))

@@ -256,3 +256,25 @@ def test_timestamps_and_defaults_are_written_as_given(lab: Lab, persister: Persi
             assert (ic[det].value, ic[det].error) == (value, error)
     later = sim.timestamp + timedelta(hours=1)
     assert later > sim.timestamp
+
+
+def test_push_worker_survives_an_unreadable_outbox(lab: Lab, tmp_path: Path) -> None:
+    lab.create_repository("SimLab")
+    path = lab.repo("SimLab").git.path
+    bare = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(bare)], check=True)
+    git(path, "remote", "add", "origin", str(bare))
+    junk = lab.outbox.folder / "0000-junk.json"
+    junk.parent.mkdir(parents=True, exist_ok=True)
+    junk.write_bytes(b"{not json")
+    with lab.persister("SimLab") as p:
+        result = persist_run(p, runs()[0])
+        worker = p.worker
+        assert worker is not None and worker.wait_idle(60)
+        assert worker.last is not None and "CorruptFileError" in worker.last.failed["outbox"]
+        junk.unlink()  # the bad entry is dealt with: the next attempt pushes the commit
+        worker.wake()
+        assert worker.wait_idle(60)
+        assert worker.last is not None and not worker.last.failed
+    assert git(bare, "rev-parse", "refs/heads/master").strip() == result.head
+    assert len(lab.outbox) == 0

@@ -19,6 +19,7 @@ from pathlib import Path
 import pygit2
 
 from ardvc.config import mask_secret
+from ardvc.errors import ArdvcError
 from ardvc.logs import get_logger
 from ardvc.persist.outbox import Outbox, OutboxEntry
 
@@ -143,7 +144,14 @@ class OutboxWorker:
             self._wake.clear()
             if self._stop.is_set() and not woke:
                 break
-            self.last = drain(self.outbox, self.root, self.remote)
+            try:
+                self.last = drain(self.outbox, self.root, self.remote)
+            except (ArdvcError, OSError, pygit2.GitError) as exc:
+                # the thread must outlive a bad moment (a full disk, an unreadable
+                # entry): the entries stay queued and the next attempt backs off
+                message = f"{type(exc).__name__}: {exc}"
+                self._log.error("the outbox could not be drained: %s", message)
+                self.last = DrainReport(failed={"outbox": message})
             for name, error in self.last.failed.items():
                 self._log.warning("push of %s not done (kept in the outbox): %s", name, error)
             for name, tip in self.last.pushed.items():

@@ -93,8 +93,12 @@ def test_save_with_stored_settings(ir998: DataRepo) -> None:
     analyses = select_analyses(ir998, head, identifiers=["65761"])
     assert len(analyses) == 23
     before = _files(ir998, head)
+    branch = ir998.git.target_branch(None)
+    moves = len(list(ir998.git.raw.references[f"refs/heads/{branch}"].log()))
     results = save_fits(ir998, analyses, None, AUTHOR)
     assert len(results) == 2
+    # both commits published by one branch move: never intercepts without baselines
+    assert len(list(ir998.git.raw.references[f"refs/heads/{branch}"].log())) == moves + 1
     inter, base = (ir998.git.resolve(r.commit) for r in results)
     assert [str(c.parents[0].id) for c in (inter, base)] == [head, str(inter.id)]
     assert inter.message.startswith("<ISOEVO>.intercepts fits=")

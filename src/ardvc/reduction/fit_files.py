@@ -33,7 +33,7 @@ from ardvc.errors import (
 )
 from ardvc.formats.fits import FitEntry
 from ardvc.formats.jsonio import detect_style, loads
-from ardvc.gitstore import Author, CommitResult, commit_files
+from ardvc.gitstore import Author, CommitResult, CommitStep, commit_series
 from ardvc.gitstore.messages import ISOEVO, fits_message
 from ardvc.reduce.fitspec import STATUS_REASONS, ErrorType, FitKind, FitStatus
 from ardvc.reduction.refit import FitOverrides, RefitRow, refit_many, spec_from_entry
@@ -281,25 +281,14 @@ def save_fit_plan(
         assert path is not None
         style = detect_style(analysis.raw_bytes(modifier))
         changes.setdefault(modifier, {})[path] = encode_checked(modifier, content, path, style)
-    results: list[CommitResult] = []
-    parent = plan.head
-    for modifier in ("intercepts", "baselines"):
-        if modifier not in changes:
-            continue
-        try:
-            result = commit_files(
-                repo.git, changes[modifier], messages[modifier], author,
-                branch=plan.branch, expected_parent=parent,
-            )  # fmt: skip
-        except ConcurrentUpdateError as exc:
-            if not results:
-                raise
-            raise ConcurrentUpdateError(
-                f"{exc} — the intercepts were committed as {parent[:10]}, the baselines not",
-                hint="run the command again to write the baselines",
-            ) from exc
-        results.append(result)
-        parent = result.commit or parent
+    steps = [
+        CommitStep(changes[modifier], messages[modifier])
+        for modifier in ("intercepts", "baselines")
+        if modifier in changes
+    ]
+    # both commits, chained, published by one branch move: a crash or a concurrent writer
+    # leaves the intercepts and baselines of a refit together or not at all
+    results = commit_series(repo.git, steps, author, branch=plan.branch, expected_parent=plan.head)
     return results
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import socket
 import subprocess
 import threading
 from pathlib import Path
@@ -16,7 +18,8 @@ from ardvc.errors import (
     MassDeletionError,
     UnsafeNameError,
 )
-from ardvc.gitstore import Author, GitRepo, commit_files, path_history
+from ardvc.gitstore import Author, CommitStep, GitRepo, commit_files, commit_series, path_history
+from ardvc.gitstore.commit import REF_MOVE_NOTE
 from ardvc.gitstore.messages import blanks_collection, fits_message, message_tag, tag_message
 
 AUTHOR = Author("Test Analyst", "analyst@lab.example")
@@ -210,3 +213,27 @@ def test_commit_policy_defaults(tmp_path: Path) -> None:
     on_dc = GitRepo(repo.path, CommitPolicy(branch="data_collection"))
     result = commit_files(on_dc, {"g": b"1"}, "<COLLECTION>", AUTHOR)
     assert result.branch == "data_collection" and not repo.exists("g", "master")
+
+
+def test_commit_series_publishes_once_and_stale_ref_locks_of_dead_ardvc_go(repo: GitRepo) -> None:
+    commit_files(repo, {"a.txt": b"1"}, "first", AUTHOR)
+    before = len(list(repo.raw.references["refs/heads/master"].log()))
+    steps = [CommitStep({"b.txt": b"2"}, "<COLLECTION>"), CommitStep({"c.txt": b"3"}, "<ISOEVO>")]
+    results = commit_series(repo, steps, AUTHOR)
+    assert [repo.resolve(r.commit).message.strip() for r in results] == ["<COLLECTION>", "<ISOEVO>"]
+    assert len(list(repo.raw.references["refs/heads/master"].log())) == before + 1
+    # git's ref lock, left by an ardvc process killed inside the ref transaction
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    lock = repo.git_dir / "refs" / "heads" / "master.lock"
+    note = {"pid": dead.pid, "host": socket.gethostname(), "ref": "refs/heads/master"}
+    (repo.git_dir / REF_MOVE_NOTE).write_bytes(json.dumps(note).encode())
+    lock.write_text("")
+    commit_files(repo, {"d.txt": b"4"}, "after the kill", AUTHOR)  # recovers, then commits
+    assert not lock.exists() and not (repo.git_dir / REF_MOVE_NOTE).exists()
+    # a lock nobody noted is someone else's (a git CLI running now): kept, commit refused
+    lock.write_text("")
+    with pytest.raises(ConcurrentUpdateError, match="locked by another git process"):
+        commit_files(repo, {"e.txt": b"5"}, "while git holds the lock", AUTHOR)
+    assert lock.exists()
+    lock.unlink()

@@ -11,10 +11,13 @@ all.
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import orjson
 import pygit2
 from filelock import FileLock
 
@@ -26,9 +29,46 @@ from ardvc.errors import (
 )
 from ardvc.gitstore.repo import GitRepo
 from ardvc.gitstore.tree import Content, build_tree
-from ardvc.gitstore.worktree import WorktreeSync, sync_worktree
+from ardvc.gitstore.worktree import (
+    WorktreeSync,
+    abandon_sync,
+    pid_alive,
+    prepare_sync,
+    sync_worktree,
+)
+from ardvc.logs import get_logger
 
 LOCK_NAME = "ardvc-commit.lock"
+REF_MOVE_NOTE = "ardvc-ref-move.json"
+"""Written while ardvc holds git's ``<ref>.lock``: a process killed inside libgit2's ref
+transaction leaves that lock behind, and the note says whose it was."""
+
+
+def clear_stale_ref_lock(repo: GitRepo) -> str | None:
+    """Remove the ``<ref>.lock`` a killed ardvc process (same host, pid gone) left while
+    moving a branch; a lock without such a note belongs to someone else and is kept.
+    Returns the path removed."""
+    note = repo.git_dir / REF_MOVE_NOTE
+    try:
+        entry = orjson.loads(note.read_bytes())
+    except FileNotFoundError:
+        return None
+    except orjson.JSONDecodeError:
+        note.unlink(missing_ok=True)  # torn by the kill: written before the lock was taken
+        return None
+    if entry.get("host") != socket.gethostname() or pid_alive(int(entry.get("pid", 0))):
+        return None
+    removed = None
+    lock = repo.git_dir / f"{entry['ref']}.lock"
+    if lock.is_file():
+        lock.unlink()
+        removed = str(lock)
+        get_logger("gitstore").warning(
+            "removed %s, left by ardvc process %s that was killed while moving %s",
+            lock, entry.get("pid"), entry["ref"],
+        )  # fmt: skip
+    note.unlink(missing_ok=True)
+    return removed
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,12 +210,21 @@ def commit_series(
         if tip == parent:
             return [CommitResult(None, target, parent) for _ in steps]
         assert tip is not None
-        _move_branch(repo, ref_name, parent, tip, signature, steps[-1].message)
-        worktree = None
+        prepared = None
         if sync and repo.has_worktree and repo.current_branch() == target:
             written = {p: o for _, _, w, _ in made for p, o in w.items()}
             deleted = tuple(p for _, _, w, d in made for p in d if p not in written)
-            worktree = sync_worktree(repo, parent, tip, written, deleted)
+            # journaled before the move: a crash right after it is finished by the next commit
+            prepared = prepare_sync(repo, target, parent, tip, written, deleted)
+        try:
+            _move_branch(repo, ref_name, parent, tip, signature, steps[-1].message)
+        except BaseException:
+            if prepared is not None:
+                abandon_sync(repo)
+            raise
+        worktree = None
+        if prepared is not None:
+            worktree = sync_worktree(repo, parent, tip, written, deleted, prepared)
     if policy.on_commit is not None:
         policy.on_commit(repo)
     results = [
@@ -210,6 +259,11 @@ def _move_branch(
     """Compare-and-swap ``ref_name`` from ``parent`` to ``tip`` under git's own ref lock."""
     summary = message.splitlines()[0] if message else ""
     reflog = f"commit{' (initial)' if parent is None else ''}: {summary}"
+    clear_stale_ref_lock(repo)
+    note = repo.git_dir / REF_MOVE_NOTE
+    note.write_bytes(
+        orjson.dumps({"pid": os.getpid(), "host": socket.gethostname(), "ref": ref_name})
+    )
     try:
         repo.raw.set_ident(signature.name, signature.email)  # the reflog's identity
         with repo.raw.transaction() as txn:
@@ -230,3 +284,5 @@ def _move_branch(
                 hint="try again",
             ) from exc
         raise GitStoreError(f"moving {ref_name} of {repo.name} failed: {exc}") from exc
+    finally:
+        note.unlink(missing_ok=True)

@@ -7,7 +7,10 @@ written (temp file + rename) and their index entries updated. A file the user ed
 without committing is never overwritten: it is reported instead.
 
 A sync interrupted by a crash is journaled (``.git/ardvc-worktree-sync.json``): the next
-commit finishes it first, so half-updated files are not mistaken for the user's edits.
+commit finishes it first, so half-updated files are not mistaken for the user's edits. The
+journal is written before the branch moves (:func:`prepare_sync`), so a crash between the
+move and the sync is finished too; a journal whose commit never reached the branch is
+dropped.
 """
 
 from __future__ import annotations
@@ -119,7 +122,7 @@ class _Updater:
         self.index.write()
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -127,6 +130,20 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _reached_branch(repo: GitRepo, entry: dict[str, object]) -> bool:
+    """Is the journaled commit on its branch (journals without a branch were written
+    after the move)?"""
+    branch = entry.get("branch")
+    if not isinstance(branch, str):
+        return True
+    head, commit = repo.branch_head(branch), str(entry["commit"])
+    if head is None:
+        return False
+    return head == commit or bool(
+        repo.raw.descendant_of(pygit2.Oid(hex=head), pygit2.Oid(hex=commit))
+    )
 
 
 def _recover(repo: GitRepo, result: WorktreeSync) -> None:
@@ -139,8 +156,11 @@ def _recover(repo: GitRepo, result: WorktreeSync) -> None:
     if not journal.exists():
         return
     entry = orjson.loads(journal.read_bytes())
+    if not _reached_branch(repo, entry):
+        journal.unlink()  # killed before its branch moved: nothing to bring into the tree
+        return
     index_lock = repo.git_dir / "index.lock"
-    ours = entry.get("host") == socket.gethostname() and not _pid_alive(int(entry["pid"]))
+    ours = entry.get("host") == socket.gethostname() and not pid_alive(int(entry["pid"]))
     if index_lock.exists():
         if not (ours and index_lock.stat().st_mtime >= journal.stat().st_mtime):
             raise OSError(f"{index_lock} is held by another program; not touching it")
@@ -156,29 +176,68 @@ def _recover(repo: GitRepo, result: WorktreeSync) -> None:
     journal.unlink()
 
 
+def _journal_entry(parent: str | None, commit: str, paths: list[str], branch: str | None) -> bytes:
+    entry: dict[str, object] = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "parent": parent,
+        "commit": commit,
+        "paths": paths,
+    }
+    if branch is not None:
+        entry["branch"] = branch
+    return orjson.dumps(entry)
+
+
+def prepare_sync(
+    repo: GitRepo,
+    branch: str,
+    parent: str | None,
+    commit: str,
+    written: dict[str, str],
+    deleted: tuple[str, ...],
+) -> WorktreeSync:
+    """Before ``branch`` moves to ``commit``: finish a crashed sync, then journal this one.
+
+    Must run under the commit lock. Pass the result to :func:`sync_worktree` after the
+    move, or call :func:`abandon_sync` if the move fails.
+    """
+    result = WorktreeSync()
+    try:
+        _recover(repo, result)
+        journal = repo.git_dir / JOURNAL
+        journal.write_bytes(_journal_entry(parent, commit, [*written, *deleted], branch))
+    except (OSError, pygit2.GitError) as exc:
+        result.error = f"working tree of {repo.name} not updated: {exc}"
+    return result
+
+
+def abandon_sync(repo: GitRepo) -> None:
+    """Forget the journal of a sync whose branch did not move."""
+    (repo.git_dir / JOURNAL).unlink(missing_ok=True)
+
+
 def sync_worktree(
     repo: GitRepo,
     parent: str | None,
     commit: str,
     written: dict[str, str],
     deleted: tuple[str, ...],
+    prepared: WorktreeSync | None = None,
 ) -> WorktreeSync:
-    """Bring the working tree and index from ``parent`` to ``commit`` for the given paths.
+    """Bring the working tree and index from ``parent`` to ``commit`` for the given paths
+    (journaled already when ``prepared`` comes from :func:`prepare_sync`).
 
     Must run under the commit lock (as :func:`ardvc.gitstore.commit_files` does).
     """
-    result = WorktreeSync()
+    result = prepared or WorktreeSync()
+    if result.error is not None:
+        return result
     journal = repo.git_dir / JOURNAL
     try:
-        _recover(repo, result)
-        entry = {
-            "pid": os.getpid(),
-            "host": socket.gethostname(),
-            "parent": parent,
-            "commit": commit,
-            "paths": [*written, *deleted],
-        }
-        journal.write_bytes(orjson.dumps(entry))
+        if prepared is None:
+            _recover(repo, result)
+            journal.write_bytes(_journal_entry(parent, commit, [*written, *deleted], None))
         updater = _Updater(repo, result)
         for path, oid in written.items():
             if updater.move(path, updater.blob_in(parent, path), oid):

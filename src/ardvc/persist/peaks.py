@@ -4,8 +4,11 @@ Per detector: the centre, the two flank points where the signal falls to
 :data:`FLANK_FRACTION` of the centre signal (real Cornudas files put ``low_signal`` and
 ``high_signal`` at ~74 % of ``center_signal``), the resolution ``centre / flank width``, the
 resolving power of each edge (``centre / edge width`` between 5 % and 95 % of the peak
-height), and the scan itself as a ``>ff`` blob. Detectors without a scan (the ion counter)
-get an entry of nulls, as Pychron writes for a detector that saw no peak.
+height), and the scan itself as a ``>ff`` blob. A scan without a peak keeps its points and
+nulls the values, as Pychron writes for a detector that saw no peak. Detectors without a
+scan (the ion counter) get no entry: Pychron writes one per scan result only (Cornudas has
+60 files without ``AX``), and its reader unpacks every entry's ``points``, so a null there
+would break loading the analysis.
 """
 
 from __future__ import annotations
@@ -77,5 +80,6 @@ def peakcenter_file(rec: Recording) -> dict[str, Any]:
     }
     for det in rec.metadata.detectors:
         scan = pc.scans.get(det)
-        out[det] = dict.fromkeys(SCAN_KEYS) if scan is None else scan_entry(*scan, pc.center_dac)
+        if scan is not None:
+            out[det] = scan_entry(*scan, pc.center_dac)
     return out

@@ -34,6 +34,7 @@ from ardvc.data.write import write_collection
 from ardvc.errors import ArdvcError, RepositoryNotFoundError, UsageError
 from ardvc.formats.paths import write_address
 from ardvc.gitstore import Author
+from ardvc.gitstore.commit import clear_stale_ref_lock
 from ardvc.index.catalog import Catalog
 from ardvc.logs import get_logger
 from ardvc.meta import MetaRepo
@@ -167,6 +168,7 @@ class Persister:
         for marker in self.journal.interrupted():
             try:
                 repo = self.repo(marker.repository)
+                clear_stale_ref_lock(repo.git)  # git's ref lock, if the kill left it
                 head = repo.git.branch_head(marker.branch)
             except ArdvcError as exc:
                 self._log.warning("interrupted run %s: %s", marker.record_id, exc)

@@ -37,6 +37,12 @@ class Reduction:
         return [r for r in self.results if r.ok]
 
 
+USABLE = frozenset({FitStatus.OK, FitStatus.ALL_EXCLUDED})
+"""Refit statuses whose value enters the reduction: ``ALL_EXCLUDED`` is the 0 ± 0 Pychron
+computes and stores for constant data (an all-zero ion-counter baseline), as collection
+and ``ardvc fit --save`` write it."""
+
+
 def _refit(
     analyses: Sequence[Analysis], overrides: FitOverrides | None
 ) -> tuple[Fitted, dict[str, list[dict[str, object]]]]:
@@ -47,7 +53,7 @@ def _refit(
         key = (row.analysis, row.series, row.key)
         if row.problem is not None:
             fitted[key] = row.problem
-        elif row.status is not None and row.status != FitStatus.OK:
+        elif row.status is not None and row.status not in USABLE:
             fitted[key] = STATUS_REASONS[row.status]
         else:
             fitted[key] = (row.value, row.error)

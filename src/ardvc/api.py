@@ -29,7 +29,13 @@ from ardvc.index.catalog import Catalog
 from ardvc.index.db import create_engine_for, index_url
 from ardvc.index.query import AnalysisRecord
 from ardvc.index.sync import Source
-from ardvc.labinit import InitResult, adopt_pychron, init_lab
+from ardvc.labinit import (
+    DEFAULT_META_REPO,
+    InitResult,
+    adopt_pychron,
+    create_workspace,
+    init_lab,
+)
 from ardvc.logs import get_logger
 from ardvc.meta import MetaRepo
 from ardvc.persist.collection import CollectionFits
@@ -40,6 +46,15 @@ from ardvc.reduction.flux_fit import FluxFit, fit_level_flux, save_flux_fit
 from ardvc.reduction.run import Reduction, reduce_analyses
 from ardvc.reduction.select import DEFAULT_TYPES, select_analyses
 from ardvc.reduction.settings import settings as reduction_settings
+from ardvc.sync import offline
+from ardvc.sync.configure import RemoteApplied, apply_remote, clone_repositories
+from ardvc.sync.context import SyncLab
+from ardvc.sync.offline import FinishReport, PrepareReport
+from ardvc.sync.offline_state import effective_index_url, is_offline
+from ardvc.sync.operations import ShareReport, pull_lab, push_lab, share
+from ardvc.sync.remotes import RemoteSetup
+from ardvc.sync.status import LabStatus, lab_status
+from ardvc.sync.steps import Progress, SyncReport
 from ardvc.workspace import Workspace, find_root
 
 
@@ -110,7 +125,8 @@ class Lab:
     @cached_property
     def catalog(self) -> Catalog:
         """The SQL index (SQLite in ``.ardvc/`` unless ``index.url`` names PostgreSQL)."""
-        engine = create_engine_for(index_url(self.workspace, self.config))
+        url = effective_index_url(self.workspace, index_url(self.workspace, self.config))
+        engine = create_engine_for(url)
         zone = self.config.get("lab.timezone") or None
         return Catalog(engine, self.index_sources, zone)
 
@@ -203,10 +219,14 @@ class Lab:
             return DataRepo(GitRepo(path, policy))
 
         meta_dir = self.workspace.meta_repo_dir(str(cfg.get("lab.meta_repo")))
+        push_to = (remote if remote is not None else cfg.get("persist.remote")) or None
+        if is_offline(self.workspace):
+            push_to = None  # offline: commits queue in the outbox; offline finish pushes
         settings = PersisterSettings(
             branch=branch or cfg.get("core.branch") or None,
             fits=fits or CollectionFits(),
-            remote=(remote if remote is not None else cfg.get("persist.remote")) or None,
+            remote=push_to,
+            network=self.sync.network(push_to) if push_to else None,
             save_timeout=float(save_timeout or cfg.get("persist.save_timeout")),
             timezone=cfg.get("lab.timezone") or None,
             sync_index=sync_index,
@@ -223,6 +243,63 @@ class Lab:
             outbox=self.outbox,
             settings=settings,
         )
+
+    # --- sync (ardvc.sync) ---------------------------------------------------------------
+
+    @cached_property
+    def sync(self) -> SyncLab:
+        """This lab as lab-wide sync sees it: remotes, repositories, outbox, records."""
+        return SyncLab(self.workspace, self.config, author=self.author,
+                       catalog=lambda: self.catalog, sources=self.index_sources)  # fmt: skip
+
+    def add_remote(self, setup: RemoteSetup, *, force: bool = False) -> list[RemoteApplied]:
+        """Configure a lab remote and give every repository its git remote."""
+        setup.write(self.config)
+        return apply_remote(self.sync, setup.name, force=force)
+
+    def status(self, remote: str | None = None, *, fetch: bool = False,
+               progress: Progress | None = None) -> LabStatus:  # fmt: skip
+        """Branch, ahead/behind, outbox and last error of every repository, with remedies."""
+        return lab_status(self.sync, remote, fetch=fetch, progress=progress)
+
+    def push(self, remote: str | None = None, repos: Sequence[str] = (),
+             progress: Progress | None = None) -> SyncReport:  # fmt: skip
+        return push_lab(self.sync, remote, repos, progress=progress)
+
+    def pull(self, remote: str | None = None, repos: Sequence[str] = (),
+             progress: Progress | None = None,
+             allow_deletions: bool = False) -> SyncReport:  # fmt: skip
+        return pull_lab(self.sync, remote, repos, progress=progress,
+                        allow_deletions=allow_deletions)  # fmt: skip
+
+    def share(self, remote: str | None = None, repos: Sequence[str] = (),
+              progress: Progress | None = None, attempts: int = 4) -> ShareReport:  # fmt: skip
+        return share(self.sync, remote, repos, progress=progress, attempts=attempts)
+
+    def offline_prepare(self, repos: Sequence[str], remote: str | None = None,
+                        progress: Progress | None = None) -> PrepareReport:  # fmt: skip
+        report = offline.prepare(self.sync, repos, remote, progress=progress)
+        self.__dict__.pop("catalog", None)  # the index moves to the offline one
+        return report
+
+    def offline_finish(self, progress: Progress | None = None) -> FinishReport:
+        report = offline.finish(self.sync, progress=progress)
+        self.__dict__.pop("catalog", None)
+        return report
+
+    @classmethod
+    def clone_lab(cls, dest: Path | str, remote: RemoteSetup, repos: Sequence[str] | None,
+                  *, meta_repo: str | None = None,
+                  progress: Progress | None = None) -> tuple[Lab, SyncReport]:  # fmt: skip
+        """A new workstation: the lab remote configured, the MetaRepo and ``repos`` (every
+        repository the remote lists when ``None``) cloned, the index rebuilt."""
+        workspace = create_workspace(Path(dest), meta_repo or DEFAULT_META_REPO)
+        lab = cls.open(workspace.root)
+        remote.write(lab.config)
+        report = clone_repositories(lab.sync, remote.name, repos, progress=progress)
+        if report.ok:
+            lab.catalog.rebuild()
+        return lab, report
 
     # --- reduction ----------------------------------------------------------------------
 

@@ -98,6 +98,8 @@ KEYS: dict[str, Key] = {
         Key("index.url", str, "", "SQL index URL; empty = .ardvc/index.sqlite3"),
         Key("persist.remote", str, "origin", "git remote the outbox pushes to; empty = none"),
         Key("persist.save_timeout", float, 120.0, "seconds end_run waits for the previous save"),
+        Key("sync.jobs", int, 4, "repositories pushed, pulled or fetched at the same time"),
+        Key("sync.timeout", float, 300.0, "seconds one network git command may take"),
         Key("reduce.conventions", str, "pychron-2022", "pychron-2018, pychron-2022 or ardvc"),
         Key("reduce.decay_constants", str, "min2000", "min2000, sj1977, renne2011, nmgrl2018"),
         Key("reduce.atmosphere", str, "nier1950", "nier1950 or lee2006"),

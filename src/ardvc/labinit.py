@@ -83,6 +83,17 @@ def init_lab(path: Path, meta_repo: str | None = None) -> InitResult:
     return result
 
 
+def create_workspace(path: Path, meta_repo: str) -> Workspace:
+    """``.ardvc/`` for a lab whose repositories come from a remote (``ardvc clone-lab``):
+    no MetaRepo is created here. A lab already there is returned as it is."""
+    workspace = Workspace(path.expanduser().resolve())
+    if not workspace.exists():
+        name = check_safe_name(meta_repo, what="MetaRepo name")
+        workspace.root.mkdir(parents=True, exist_ok=True)
+        _write_ardvc_dir(workspace, name, {})
+    return workspace
+
+
 def _meta_candidates(root: Path) -> list[str]:
     return sorted(
         child.name

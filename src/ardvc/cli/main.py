@@ -20,6 +20,7 @@ from ardvc.cli.reduce_cmd import reduce_cmd
 from ardvc.cli.refs_cmd import register as register_refs
 from ardvc.cli.repo_cmd import ls_cmd, repo_group
 from ardvc.cli.show_cmd import show_cmd
+from ardvc.cli.sync_cmd import register as register_sync
 from ardvc.logs import setup_logging
 
 
@@ -87,3 +88,4 @@ main.add_command(flux_cmd)
 main.add_command(demo_cmd)
 register_refs(main)
 register_acquire(main)
+register_sync(main)

@@ -174,7 +174,6 @@ def commit_series(
             f"{repo.name} has a detached HEAD: name the branch to commit on",
             hint="pass --branch or check out a branch",
         )
-    ref_name = f"refs/heads/{target}"
     with FileLock(str(repo.git_dir / LOCK_NAME)):
         parent = repo.branch_head(target)
         _check_parent(repo, target, parent, expected_parent)
@@ -210,21 +209,11 @@ def commit_series(
         if tip == parent:
             return [CommitResult(None, target, parent) for _ in steps]
         assert tip is not None
-        prepared = None
-        if sync and repo.has_worktree and repo.current_branch() == target:
-            written = {p: o for _, _, w, _ in made for p, o in w.items()}
-            deleted = tuple(p for _, _, w, d in made for p in d if p not in written)
-            # journaled before the move: a crash right after it is finished by the next commit
-            prepared = prepare_sync(repo, target, parent, tip, written, deleted)
-        try:
-            _move_branch(repo, ref_name, parent, tip, signature, steps[-1].message)
-        except BaseException:
-            if prepared is not None:
-                abandon_sync(repo)
-            raise
-        worktree = None
-        if prepared is not None:
-            worktree = sync_worktree(repo, parent, tip, written, deleted, prepared)
+        written = {p: o for _, _, w, _ in made for p, o in w.items()}
+        deleted = tuple(p for _, _, w, d in made for p in d if p not in written)
+        summary = steps[-1].message.splitlines()[0] if steps[-1].message else ""
+        reflog = f"commit{' (initial)' if parent is None else ''}: {summary}"
+        worktree = publish(repo, target, parent, tip, signature, reflog, written, deleted, sync)
     if policy.on_commit is not None:
         policy.on_commit(repo)
     results = [
@@ -248,17 +237,44 @@ def _check_parent(repo: GitRepo, target: str, parent: str | None, expected: str 
         )
 
 
+def publish(
+    repo: GitRepo,
+    branch: str,
+    parent: str | None,
+    tip: str,
+    signature: pygit2.Signature,
+    reflog: str,
+    written: Mapping[str, str],
+    deleted: tuple[str, ...],
+    sync: bool = True,
+) -> WorktreeSync | None:
+    """Move ``branch`` from ``parent`` to ``tip`` (compare-and-swap) and, when it is checked
+    out, bring exactly ``written`` (path → blob id) and ``deleted`` paths of the working
+    tree and git index along. Must run under the commit lock (:data:`LOCK_NAME`)."""
+    prepared = None
+    if sync and repo.has_worktree and repo.current_branch() == branch:
+        # journaled before the move: a crash right after it is finished by the next commit
+        prepared = prepare_sync(repo, branch, parent, tip, dict(written), deleted)
+    try:
+        _move_branch(repo, f"refs/heads/{branch}", parent, tip, signature, reflog)
+    except BaseException:
+        if prepared is not None:
+            abandon_sync(repo)
+        raise
+    if prepared is None:
+        return None
+    return sync_worktree(repo, parent, tip, dict(written), deleted, prepared)
+
+
 def _move_branch(
     repo: GitRepo,
     ref_name: str,
     parent: str | None,
     tip: str,
     signature: pygit2.Signature,
-    message: str,
+    reflog: str,
 ) -> None:
     """Compare-and-swap ``ref_name`` from ``parent`` to ``tip`` under git's own ref lock."""
-    summary = message.splitlines()[0] if message else ""
-    reflog = f"commit{' (initial)' if parent is None else ''}: {summary}"
     clear_stale_ref_lock(repo)
     note = repo.git_dir / REF_MOVE_NOTE
     note.write_bytes(

@@ -35,6 +35,7 @@ from ardvc.errors import ArdvcError, RepositoryNotFoundError, UsageError
 from ardvc.formats.paths import write_address
 from ardvc.gitstore import Author
 from ardvc.gitstore.commit import clear_stale_ref_lock
+from ardvc.gitstore.network import GitNetwork
 from ardvc.index.catalog import Catalog
 from ardvc.logs import get_logger
 from ardvc.meta import MetaRepo
@@ -90,6 +91,8 @@ class PersisterSettings:
     save_timeout: float = DEFAULT_SAVE_TIMEOUT_S
     timezone: str | None = None
     sync_index: bool = True
+    network: GitNetwork | None = None
+    """How pushes reach the remote (ardvc's credential helper, SSH command)."""
 
 
 class Persister:
@@ -126,7 +129,9 @@ class Persister:
         self.failed: list[Recording] = []
         """Recordings whose save failed; ``end_run`` can be called on them again."""
         self.worker = (
-            OutboxWorker(outbox, root, self.settings.remote) if self.settings.remote else None
+            OutboxWorker(outbox, root, self.settings.remote, net=self.settings.network)
+            if self.settings.remote
+            else None
         )
         self.indexer = (
             IndexWorker(index) if index is not None and self.settings.sync_index else None

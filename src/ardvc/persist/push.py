@@ -9,22 +9,20 @@ entry of that branch with the error, its URL passwords masked.
 from __future__ import annotations
 
 import logging
-import re
-import subprocess
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pygit2
 
-from ardvc.config import mask_secret
 from ardvc.errors import ArdvcError
+from ardvc.gitstore.network import GitNetwork, NetworkError, mask_urls
+from ardvc.gitstore.network import push as git_push
 from ardvc.logs import get_logger
 from ardvc.persist.outbox import Outbox, OutboxEntry
 
 PUSH_TIMEOUT_S = 120.0
-_URL_WITH_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^\s/@:]*:[^\s/@]+@\S*", re.IGNORECASE)
 
 
 class PushFailed(Exception):
@@ -32,7 +30,7 @@ class PushFailed(Exception):
 
 
 def _mask(text: str) -> str:
-    return _URL_WITH_PASSWORD.sub(lambda m: mask_secret(m.group(0)), text)
+    return mask_urls(text)
 
 
 def has_remote(path: Path, remote: str) -> bool:
@@ -40,23 +38,22 @@ def has_remote(path: Path, remote: str) -> bool:
     return remote in repo.remotes.names()
 
 
-def push_branch(path: Path, remote: str, branch: str, timeout: float = PUSH_TIMEOUT_S) -> str:
+def push_branch(
+    path: Path,
+    remote: str,
+    branch: str,
+    timeout: float = PUSH_TIMEOUT_S,
+    net: GitNetwork | None = None,
+) -> str:
     """Push ``branch`` of the repository at ``path``; returns the commit that was pushed."""
     tip = str(pygit2.Repository(str(path)).references[f"refs/heads/{branch}"].target)
+    network = net or GitNetwork(timeout=timeout)
     try:
-        done = subprocess.run(
-            ["git", "-C", str(path), "push", "--porcelain", remote, f"{tip}:refs/heads/{branch}"],
-            capture_output=True, text=True, timeout=timeout,
-            env=None, check=False,
-        )  # fmt: skip
-    except subprocess.TimeoutExpired as exc:
-        raise PushFailed(f"git push to {remote} timed out after {timeout:g} s") from exc
-    except OSError as exc:
-        raise PushFailed(f"git could not be run: {exc}") from exc
-    if done.returncode != 0:
-        lines = [ln for ln in (done.stderr + done.stdout).splitlines() if ln.strip()]
-        tail = "; ".join(lines[-3:]) or f"exit status {done.returncode}"
-        raise PushFailed(_mask(f"git push {remote} {branch} failed: {tail}"))
+        update = git_push(network, path, remote, {branch: tip})[branch]
+    except NetworkError as exc:
+        raise PushFailed(str(exc)) from exc
+    if not update.ok:
+        raise PushFailed(_mask(f"git push {remote} {branch} failed: {update.summary}"))
     return tip
 
 
@@ -79,7 +76,21 @@ def _contains(path: Path, tip: str, commit: str) -> bool:
         return False
 
 
-def drain(outbox: Outbox, root: Path, remote: str) -> DrainReport:
+def settle(
+    outbox: Outbox, path: Path, entries: Sequence[OutboxEntry], tip: str, branch: str
+) -> tuple[int, list[OutboxEntry]]:
+    """After ``tip`` of ``branch`` is known to be on the remote: remove the entries whose
+    commit it contains; the others (their commit left the branch: a reset or a rewrite)
+    stay, with that said. Returns (removed, kept)."""
+    done = [e for e in entries if _contains(path, tip, e.commit)]
+    gone = [e for e in entries if e not in done]
+    removed = outbox.remove(done)
+    if gone:
+        outbox.record_failure(gone, f"commit no longer on {branch}; it was not pushed")
+    return removed, gone
+
+
+def drain(outbox: Outbox, root: Path, remote: str, net: GitNetwork | None = None) -> DrainReport:
     """Push every repository branch with pending entries once."""
     report = DrainReport()
     groups: dict[tuple[str, str], list[OutboxEntry]] = {}
@@ -92,18 +103,14 @@ def drain(outbox: Outbox, root: Path, remote: str) -> DrainReport:
             if not has_remote(path, remote):
                 report.waiting[name] = f"no remote {remote!r} configured"
                 continue
-            tip = push_branch(path, remote, branch)
+            tip = push_branch(path, remote, branch, net=net)
         except (PushFailed, pygit2.GitError, KeyError) as exc:
             message = str(exc) if isinstance(exc, PushFailed) else f"{type(exc).__name__}: {exc}"
             outbox.record_failure(entries, message)
             report.failed[name] = message
             continue
         report.pushed[name] = tip
-        done = [e for e in entries if _contains(path, tip, e.commit)]
-        gone = [e for e in entries if e not in done]
-        report.removed += outbox.remove(done)
-        if gone:
-            outbox.record_failure(gone, f"commit no longer on {branch}; it was not pushed")
+        report.removed += settle(outbox, path, entries, tip, branch)[0]
     return report
 
 
@@ -120,8 +127,9 @@ class OutboxWorker:
         retry_s: float = 5.0,
         max_retry_s: float = 300.0,
         on_report: Callable[[DrainReport], None] | None = None,
+        net: GitNetwork | None = None,
     ) -> None:
-        self.outbox, self.root, self.remote = outbox, root, remote
+        self.outbox, self.root, self.remote, self.net = outbox, root, remote, net
         self.retry_s, self.max_retry_s = retry_s, max_retry_s
         self.on_report = on_report
         self.last: DrainReport | None = None
@@ -145,7 +153,7 @@ class OutboxWorker:
             if self._stop.is_set() and not woke:
                 break
             try:
-                self.last = drain(self.outbox, self.root, self.remote)
+                self.last = drain(self.outbox, self.root, self.remote, self.net)
             except (ArdvcError, OSError, pygit2.GitError) as exc:
                 # the thread must outlive a bad moment (a full disk, an unreadable
                 # entry): the entries stay queued and the next attempt backs off

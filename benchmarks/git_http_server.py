@@ -25,7 +25,7 @@ import subprocess
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
 
 GIT_PREFIX = "/git"
@@ -39,9 +39,9 @@ class Handler(BaseHTTPRequestHandler):
     root: Path
     user: str
     password: str
-    namespaces: dict[str, int] = {}
+    namespaces: ClassVar[dict[str, int]] = {}
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+    def log_message(self, format: str, *args: Any) -> None:
         return  # quiet: tests read the client side
 
     # --- plumbing --------------------------------------------------------------------------
@@ -178,8 +178,8 @@ def _github(server: Handler, method: str, path: str, data: dict[str, Any]) -> tu
         if not re.fullmatch(r"[A-Za-z0-9._-]+", name):
             return 422, {"message": "Validation Failed"}
         if server._bare(org, name).exists():
-            return 422, {"message": "Repository creation failed.",
-                         "errors": [{"message": "name already exists on this account"}]}  # fmt: skip
+            taken = [{"message": "name already exists on this account"}]
+            return 422, {"message": "Repository creation failed.", "errors": taken}
         _create(server, org, name)
         return 201, {"name": name, "full_name": f"{org}/{name}", "private": True}
     return 404, {"message": "Not Found"}

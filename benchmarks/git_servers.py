@@ -9,6 +9,7 @@ connection handlers (``git-receive-pack`` …) down with it, as a crashed server
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import shutil
@@ -73,10 +74,8 @@ class LoopbackServer:
     def _signal(self, sig: int) -> None:
         if self.process is None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, sig)
-        except ProcessLookupError:
-            pass
         self.process.wait(timeout=30)
         self.process = None
 
@@ -180,6 +179,7 @@ def sshd(workdir: Path, port: int | None = None) -> Sshd:
     )
     argv = [binary, "-D", "-e", "-f", str(config)]
     server = LoopbackServer(argv, port, log=workdir / "sshd.log").start()
-    command = (f"ssh -i {client_key} -o IdentitiesOnly=yes -o BatchMode=yes "
-               "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR")  # fmt: skip
+    options = ("IdentitiesOnly=yes", "BatchMode=yes", "StrictHostKeyChecking=no",
+               "UserKnownHostsFile=/dev/null", "LogLevel=ERROR")  # fmt: skip
+    command = f"ssh -i {client_key} " + " ".join(f"-o {o}" for o in options)
     return Sshd(server, getpass.getuser(), client_key, command)

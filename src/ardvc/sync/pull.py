@@ -47,7 +47,9 @@ class FetchStep:
                 return StepResult(self.name, StepStatus.SKIPPED,
                                   f"not on {remote} yet ({lab.shown_url(url)})",
                                   str(exc.kind), "ardvc push creates it")  # fmt: skip
-            return failed(self.name, str(exc), str(exc.kind), exc.hint or remedy_for(exc.kind))
+            return failed(
+                self.name, str(exc), str(exc.kind), exc.hint or remedy_for(exc.kind, remote)
+            )
         lab.states.succeeded(target.rel, "fetch")
         return StepResult(self.name, StepStatus.OK, f"fetched {lab.shown_url(url)}")
 

@@ -32,8 +32,8 @@ REMEDIES = {
                              "queued): ardvc push again when it is back",
     FailureKind.TIMEOUT: "the remote did not answer in time; ardvc push again "
                          "(sync.timeout sets the limit)",
-    FailureKind.AUTH: "the remote refused the credentials: store a token with "
-                      "`ardvc remote token NAME`, or check the SSH key (remote.NAME.ssh_command)",
+    FailureKind.AUTH: "the remote refused the credentials: store a token with `ardvc "
+                      "remote token {remote}`, or check the SSH key (remote.{remote}.ssh_command)",
     FailureKind.MISSING_REPO: "the repository does not exist on the remote: create it there, "
                               "or configure a remote ardvc can create it on",
     FailureKind.REJECTED: "the remote has commits this repository does not have (diverged): "
@@ -44,11 +44,12 @@ REMEDIES = {
 }  # fmt: skip
 
 
-def remedy_for(kind: str | None) -> str:
+def remedy_for(kind: str | None, remote: str = "origin") -> str:
     try:
-        return REMEDIES[FailureKind(kind or "other")]
+        text = REMEDIES[FailureKind(kind or "other")]
     except ValueError:
-        return REMEDIES[FailureKind.OTHER]
+        text = REMEDIES[FailureKind.OTHER]
+    return text.replace("{remote}", remote)
 
 
 def branches_to_push(git: GitRepo, entries: Sequence[OutboxEntry]) -> dict[str, str]:
@@ -105,7 +106,7 @@ class PushStep:
         try:
             updates = self._push(lab, target, remote, send, git, notes) if send else {}
         except (NetworkError, HostingError, ProvisionError) as exc:
-            return self._failed(lab, target, entries, exc)
+            return self._failed(lab, target, entries, exc, remote)
         refs, cleared, rejected = [], 0, []
         for branch, tip in tips.items():
             mine = [e for e in entries if e.branch == branch]
@@ -154,14 +155,14 @@ class PushStep:
             return git_push(net, target.path, remote, send)
 
     def _failed(self, lab: SyncLab, target: Target, entries: Sequence[OutboxEntry],
-                exc: Exception) -> StepResult:  # fmt: skip
+                exc: Exception, remote: str) -> StepResult:  # fmt: skip
         kind = getattr(exc, "kind", FailureKind.OTHER)
         message = str(exc)
         lab.outbox.record_failure(entries, message)
         lab.states.failed(target.rel, "push", OpError(kind=str(kind), message=message, at=now()))
         hint = getattr(exc, "hint", None)
         queued = f" ({len(entries)} commits stay in the outbox)" if entries else ""
-        return failed(self.name, message + queued, str(kind), hint or remedy_for(str(kind)))
+        return failed(self.name, message + queued, str(kind), hint or remedy_for(str(kind), remote))
 
 
 def _has(git: GitRepo, remote_tip: str | None, tip: str) -> bool:

@@ -242,8 +242,10 @@ def remove_remote(config: Config, name: str) -> bool:
 
 def helper_command(root: Path) -> str:
     """The ``credential.helper`` value that answers from this lab's ``config.local`` (a
-    shell command git runs with ``get``; nothing secret in it)."""
-    return "!" + " ".join(
+    shell snippet git runs with ``get``, ``store`` or ``erase``; nothing secret in it)."""
+    command = " ".join(
         shlex.quote(part)
         for part in (sys.executable, "-m", "ardvc.sync.credential", "--root", str(root))
     )
+    # only "get" needs an answer: "store" and "erase" are drained without starting Python
+    return f'!f() {{ if [ "$1" = get ]; then exec {command} get; fi; cat >/dev/null; }}; f'

@@ -154,12 +154,13 @@ def _judge(row: dict[str, Any], record: SyncRecord, entries: list[OutboxEntry]) 
     elif push_error is not None or failing:
         kind = push_error.kind if push_error is not None else None
         message = push_error.message if push_error is not None else failing[-1].last_error
-        put(State.PUSH_FAILING, remedy_for(kind) + queued, message)
+        put(State.PUSH_FAILING, remedy_for(kind, row["remote"]) + queued, message)
     elif fetch_error is not None and fetch_error.kind == "missing-repo":
         put(State.UNPUBLISHED, "ardvc push (creates the repository on the remote)" + queued)
     elif fetch_error is not None:
-        put(State.FETCH_FAILING, f"{remedy_for(fetch_error.kind)}; the counts are as of the "
-            "last successful fetch", fetch_error.message)  # fmt: skip
+        remedy = remedy_for(fetch_error.kind, row["remote"])
+        put(State.FETCH_FAILING, f"{remedy}; the counts are as of the last successful fetch",
+            fetch_error.message)  # fmt: skip
     elif any(b.remote_head is None for b in branches):
         put(State.UNPUBLISHED, "ardvc push" + queued)
     elif any((b.ahead or 0) > 0 for b in branches) or n:

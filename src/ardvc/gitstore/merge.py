@@ -102,10 +102,12 @@ def integrate(
     max_deletions: int | None = None,
     force_deletions: bool = False,
     fast_forward_only: bool = False,
+    no_fast_forward: bool = False,
 ) -> Integration:
     """Bring ``branch`` up to ``theirs_rev``: nothing to do, fast-forward, or a merge commit
     (``message``) with both as parents. With ``fast_forward_only`` a diverged branch is
-    reported as a conflict with no files instead of merged."""
+    reported as a conflict with no files instead of merged; with ``no_fast_forward`` a
+    merge commit is made even where a fast-forward would do (``git merge --no-ff``)."""
     raw = repo.raw
     limit = repo.policy.max_deletions if max_deletions is None else max_deletions
     theirs = str(repo.resolve(theirs_rev).id)
@@ -117,7 +119,7 @@ def integrate(
             return Integration(Outcome.UP_TO_DATE, branch, theirs, ours, ours)
         old_tree = raw[ours].peel(pygit2.Commit).tree if ours else None
         signature = author.signature()
-        if ours is None or contains(repo, theirs, ours):
+        if ours is None or (contains(repo, theirs, ours) and not no_fast_forward):
             outcome, tip = Outcome.FAST_FORWARD, theirs
             reflog = f"pull: fast-forward to {theirs_rev}"
         elif fast_forward_only:

@@ -16,12 +16,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ardvc.errors import UsageError
 from ardvc.gitstore import GitRepo
 from ardvc.index.sync import SyncReport as IndexReport
 from ardvc.sync.configure import clone_repositories
 from ardvc.sync.context import SyncLab
-from ardvc.sync.offline_state import OfflineState, now, offline_dir, offline_index_url
+from ardvc.sync.offline_state import (
+    LabOfflineError,
+    OfflineState,
+    now,
+    offline_dir,
+    offline_index_url,
+)
 from ardvc.sync.operations import ShareReport, pull_lab, share
 from ardvc.sync.steps import Progress, SyncReport
 
@@ -55,7 +60,7 @@ def prepare(
     """Make the lab ready to work offline on ``repos`` (see the module docstring)."""
     state = OfflineState.load(lab.workspace)
     if state.active:
-        raise UsageError(f"the lab is offline already (since {state.since})",
+        raise LabOfflineError(f"the lab is offline already (since {state.since})",
                          hint="ardvc offline finish first")  # fmt: skip
     name = lab.remote_name(remote)
     cloned = clone_repositories(lab, name, list(repos), progress=progress)
@@ -101,7 +106,7 @@ def finish(lab: SyncLab, *, progress: Progress | None = None, attempts: int = 4)
     """Share the offline work and return to the shared index (see the module docstring)."""
     state = OfflineState.load(lab.workspace)
     if not state.active:
-        raise UsageError("the lab is not offline", hint="ardvc offline prepare --repos …")
+        raise LabOfflineError("the lab is not offline", hint="ardvc offline prepare --repos …")
     name = lab.remote_name(state.remote)
     pulled = pull_lab(lab, name, progress=progress, sync_index=False, offline_ok=True)
     result = FinishReport(pulled)

@@ -11,11 +11,15 @@ from pathlib import Path
 
 import msgspec
 
-from ardvc.errors import CorruptFileError
+from ardvc.errors import ArdvcError, CorruptFileError
 from ardvc.formats.jsonio import atomic_write_bytes
 from ardvc.workspace import Workspace
 
 FOLDER = "offline"
+
+
+class LabOfflineError(ArdvcError):
+    """The lab is offline (or not), so the operation cannot run now."""
 
 
 def offline_dir(workspace: Workspace) -> Path:

@@ -13,10 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ardvc.errors import UsageError
 from ardvc.gitstore.network import TRANSIENT, FailureKind
 from ardvc.sync.context import SyncLab
-from ardvc.sync.offline_state import OfflineState
+from ardvc.sync.offline_state import LabOfflineError, OfflineState
 from ardvc.sync.pull import IndexSyncStep, pull_steps
 from ardvc.sync.push import PushStep
 from ardvc.sync.steps import LabStep, Progress, RepoOutcome, RepoStep, SyncReport, run_plan
@@ -31,7 +30,7 @@ EXTRA_LAB_PULL_STEPS: list[LabStep] = []
 def _refuse_offline(lab: SyncLab, what: str) -> None:
     state = OfflineState.load(lab.workspace)
     if state.active:
-        raise UsageError(
+        raise LabOfflineError(
             f"this lab is offline since {state.since} ({what} would need the remote)",
             hint="ardvc offline finish (pulls, pushes and re-syncs the index)",
         )

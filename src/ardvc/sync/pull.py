@@ -64,7 +64,9 @@ class _Integrating:
     name = "merge"
     allow_deletions = False
 
-    def _integrate(self, job: RepoJob, branch: str, theirs: str, op: str) -> StepResult:
+    def _integrate(
+        self, job: RepoJob, branch: str, theirs: str, op: str, no_ff: bool = False
+    ) -> StepResult:
         lab, target = job.lab, job.target
         git = GitRepo(target.path)
         if git.raw.references.get(f"refs/remotes/{theirs}") is None:
@@ -73,6 +75,7 @@ class _Integrating:
             git, branch, theirs, lab.author(), message=_merge_message(*theirs.split("/", 1)),
             max_deletions=int(lab.config.get("core.max_deletions")),
             force_deletions=self.allow_deletions,
+            no_fast_forward=no_ff,
         )  # fmt: skip
         return self._report(lab, target.rel, result, theirs, op, str(target.path))
 
@@ -160,7 +163,8 @@ class CollectionStep(_Integrating):
         if git.branch_head(COLLECTION) is not None and current != COLLECTION:
             results.append(self._integrate(job, COLLECTION, theirs, "collection-local"))
         if current is not None and current != COLLECTION:
-            results.append(self._integrate(job, current, theirs, "collection"))
+            # Pychron: git merge --no-ff origin/data_collection (a merge commit, always)
+            results.append(self._integrate(job, current, theirs, "collection", no_ff=True))
         if not results:
             return StepResult(self.name, StepStatus.NOTHING, "on data_collection already")
         for result in results:

@@ -17,6 +17,7 @@ import pygit2
 
 from ardvc.gitstore import GitRepo
 from ardvc.gitstore.merge import ahead_behind
+from ardvc.gitstore.network import FailureKind, classify
 from ardvc.index.sync import COLLECTION
 from ardvc.persist.outbox import OutboxEntry
 from ardvc.sync.context import SyncLab, Target
@@ -133,7 +134,9 @@ def _judge(row: dict[str, Any], record: SyncRecord, entries: list[OutboxEntry]) 
     merge_error = errors.get("merge") or errors.get("collection") or errors.get("collection-local")
     push_error = errors.get("push")
     fetch_error = errors.get("fetch")
-    failing = [e for e in entries if e.last_error]
+    # a rejection is answered by a pull (merge); diverged branches are caught below anyway
+    failing = [e for e in entries
+               if e.last_error and classify(e.last_error) is not FailureKind.REJECTED]  # fmt: skip
     n = len(entries)
     queued = f" ({n} commits wait in the outbox)" if n else ""
 

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-lab
 
-.PHONY: demo test lint bench venv clean pg-server
+.PHONY: demo test lint bench venv clean pg-server ssh-server
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-test: $(STAMP) pg-server lint
+test: $(STAMP) pg-server ssh-server lint
 	$(BIN)/pytest -q
 
 # The index tests run a real PostgreSQL server (tests/pg.py). Install it when its server
@@ -47,6 +47,21 @@ pg-server:
 	fi; \
 	case "$$CI" in 1|true|yes|TRUE|True) echo "CI needs PostgreSQL: stopping"; exit 1;; esac; \
 	echo "the PostgreSQL variants of the index tests will be skipped"
+
+# The sync tests run a real OpenSSH server on loopback (benchmarks/git_servers.py). Install
+# Debian's openssh-server when sshd is missing, as pg-server does for PostgreSQL.
+ssh-server:
+	@if [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing OpenSSH for the sync tests: apt-get install openssh-server"; \
+	  if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends openssh-server openssh-client >/dev/null; then exit 0; fi; \
+	  echo "apt-get install openssh-server failed"; \
+	else \
+	  echo "OpenSSH's sshd not found; install it (Debian/Ubuntu: sudo apt-get install openssh-server)"; \
+	fi; \
+	case "$$CI" in 1|true|yes|TRUE|True) echo "CI needs sshd: stopping"; exit 1;; esac; \
+	echo "the SSH variants of the sync tests will be skipped"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

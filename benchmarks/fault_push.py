@@ -19,6 +19,9 @@ credential helper is in the path). Each cycle:
    (counted), restarts the server, pushes again, and checks the remote equals the local
    branch and the outbox is empty.
 
+The server repository has ``receive.autogc`` off: git's automatic gc after a push detaches
+into its own session, so killing the server would leave it running (and holding locks).
+
 At the end both repositories pass ``git fsck``. The figures (kills that hit a push, the
 failure kinds seen, lost commits — must be 0) go to ``benchmarks/results/fault_push.json``.
 """
@@ -29,10 +32,12 @@ import argparse
 import random
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +46,8 @@ import numpy as np
 import pygit2
 
 from ardvc import Lab
-from ardvc.gitstore import commit_files
+from ardvc.gitstore import GitRepo, commit_files
+from ardvc.gitstore.merge import contains
 from ardvc.sync.remotes import RemoteSetup
 from ardvc.sync.steps import SyncReport
 from common import analysis_files, write_result
@@ -103,40 +109,26 @@ def _bare_head(bare: Path) -> str | None:
 
 
 def _remove_stale_locks(bare: Path) -> int:
-    """Lock files a killed ``git-receive-pack`` left (no git process runs any more)."""
-    found = [p for p in bare.rglob("*.lock") if p.is_file()]
+    """Ref and repository lock files a killed ``git-receive-pack`` left (the server's
+    whole process group is dead, and automatic gc is off: no git process runs)."""
+    found = [p for p in (*bare.glob("*.lock"), *(bare / "refs").rglob("*.lock")) if p.is_file()]
     for lock in found:
         lock.unlink()
     return len(found)
 
 
-def _covered(local: pygit2.Repository, tip: str | None, commit: str) -> bool:
-    if tip is None:
-        return False
-    return tip == commit or bool(local.descendant_of(tip, commit))
-
-
 def _lost(lab: Lab, bare: Path, commits: list[str]) -> list[str]:
     """Commits neither on the remote nor covered by an outbox entry."""
-    local = lab.repo(REPO).git.raw
+    local = lab.repo(REPO).git
+    remote = GitRepo(bare)
     remote_tip = _bare_head(bare)
     queued = [e.commit for e in lab.outbox.entries()]
-    lost = []
-    for commit in commits:
-        if remote_tip is not None and _on_remote(bare, remote_tip, commit):
-            continue
-        if any(_covered(local, q, commit) for q in queued):
-            continue
-        lost.append(commit)
-    return lost
-
-
-def _on_remote(bare: Path, tip: str, commit: str) -> bool:
-    repo = pygit2.Repository(str(bare))
-    try:
-        return tip == commit or bool(repo.descendant_of(tip, commit))
-    except (KeyError, ValueError, pygit2.GitError):
-        return False
+    return [
+        commit
+        for commit in commits
+        if not (remote_tip is not None and contains(remote, remote_tip, commit))
+        and not any(contains(local, q, commit) for q in queued)
+    ]
 
 
 def _setup(workdir: Path) -> tuple[Lab, Servers, Path]:
@@ -154,6 +146,9 @@ def _setup(workdir: Path) -> tuple[Lab, Servers, Path]:
     bare = workdir / "srv" / "lab" / f"{REPO}.git"
     subprocess.run(["git", "init", "--quiet", "--bare", "--initial-branch=master", str(bare)],
                    check=True)  # fmt: skip
+    # receive-pack's automatic gc detaches into its own session, out of reach of the kill:
+    # off, so that after a kill no git process is left on the server
+    subprocess.run(["git", "-C", str(bare), "config", "receive.autogc", "false"], check=True)
     return lab, servers, bare
 
 
@@ -178,7 +173,9 @@ def _timed_push(lab: Lab, remote: str) -> tuple[SyncReport, float]:
     return report, time.perf_counter() - start
 
 
-def run_faults(cycles: int, seed: int, workdir: Path) -> FaultReport:
+def run_faults(
+    cycles: int, seed: int, workdir: Path, progress: Callable[[FaultReport], None] | None = None
+) -> FaultReport:
     """Run ``cycles`` kill-and-recover cycles in ``workdir`` (see the module docstring)."""
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
@@ -224,6 +221,8 @@ def run_faults(cycles: int, seed: int, workdir: Path) -> FaultReport:
             if not again.ok or _bare_head(bare) != local_head or len(lab.outbox):
                 report.recovery_failures.append(f"cycle {cycle}: {again.failures()}")
             report.cycles += 1
+            if progress is not None and report.cycles % 50 == 0:
+                progress(report)
         report.commits = len(commits)
         report.lost += len(_lost(lab, bare, commits))
         fsck = [subprocess.run(["git", "-C", str(path), "fsck", "--no-progress"],
@@ -236,6 +235,11 @@ def run_faults(cycles: int, seed: int, workdir: Path) -> FaultReport:
     return report
 
 
+def _progress(report: FaultReport) -> None:
+    print(f"  {report.cycles} cycles: {report.kills_during_push} kills hit a push, "
+          f"lost {report.lost}", file=sys.stderr, flush=True)  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cycles", type=int, default=1000)
@@ -244,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="ardvc-faults-") as tmp:
         workdir = args.workdir or Path(tmp)
-        report = run_faults(args.cycles, args.seed, workdir)
+        report = run_faults(args.cycles, args.seed, workdir, progress=_progress)
     payload = report.as_dict()
     payload["seconds_per_cycle"] = report.seconds / max(report.cycles, 1)
     path = write_result("fault_push", payload)

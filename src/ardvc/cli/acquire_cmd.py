@@ -121,7 +121,7 @@ def outbox_cmd(cli: CliContext, push: bool, as_json: bool) -> None:
     if push:
         if not remote:
             raise click.UsageError("persist.remote is empty: there is nowhere to push")
-        report = drain(lab.outbox, lab.root, remote)
+        report = drain(lab.outbox, lab.root, remote, lab.sync.network(remote))
         for name, tip in report.pushed.items():
             cli.console.print(f"pushed {name} → {remote} at {tip[:12]}", highlight=False)
         for name, why in report.waiting.items():

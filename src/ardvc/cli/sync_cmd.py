@@ -22,6 +22,7 @@ from ardvc.cli.sync_output import (
 from ardvc.sync.credential import respond
 from ardvc.sync.offline_state import OfflineState
 from ardvc.sync.remotes import RemoteSetup
+from ardvc.sync.steps import SyncReport
 
 REMOTE_OPTION = click.option(
     "--remote", metavar="NAME", help="Lab remote (default: persist.remote, i.e. origin)."
@@ -66,6 +67,16 @@ def status_cmd(
         raise SystemExit(1)
 
 
+def _show(cli: CliContext, report: SyncReport, as_json: bool) -> None:
+    """Print a push/pull report (or its JSON); exit 1 when a repository failed."""
+    if as_json:
+        emit_json(cli.console, report.as_dict())
+    else:
+        print_report(cli.console, report)
+    if not report.ok:
+        raise SystemExit(1)
+
+
 @click.command("push")
 @click.argument("repos", nargs=-1, metavar="[REPO]...")
 @REMOTE_OPTION
@@ -85,12 +96,7 @@ def push_cmd(cli: CliContext, repos: tuple[str, ...], remote: str | None, as_jso
     with sync_progress(cli, "pushing") as progress:
         report = lab.push(remote, repos, progress=progress)
     command_log("push", remote=report.remote, ok=report.ok, repos=len(report.repos))
-    if as_json:
-        emit_json(cli.console, report.as_dict())
-    else:
-        print_report(cli.console, report)
-    if not report.ok:
-        raise SystemExit(1)
+    _show(cli, report, as_json)
 
 
 @click.command("pull")
@@ -116,12 +122,7 @@ def pull_cmd(
     with sync_progress(cli, "pulling") as progress:
         report = lab.pull(remote, repos, progress=progress, allow_deletions=allow_deletions)
     command_log("pull", remote=report.remote, ok=report.ok, repos=len(report.repos))
-    if as_json:
-        emit_json(cli.console, report.as_dict())
-    else:
-        print_report(cli.console, report)
-    if not report.ok:
-        raise SystemExit(1)
+    _show(cli, report, as_json)
 
 
 @click.command("share")

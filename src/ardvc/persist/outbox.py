@@ -70,7 +70,11 @@ class Outbox:
         out = []
         for path in sorted(self.folder.glob("*.json")):
             try:
-                entry = msgspec.json.decode(path.read_bytes(), type=OutboxEntry)
+                raw = path.read_bytes()
+            except FileNotFoundError:
+                continue  # pushed and removed meanwhile (another thread or process)
+            try:
+                entry = msgspec.json.decode(raw, type=OutboxEntry)
             except msgspec.DecodeError as exc:
                 raise CorruptFileError(str(path), str(exc)) from exc
             if repo is None or entry.repo == repo:
@@ -80,10 +84,11 @@ class Outbox:
     def remove(self, entries: Iterable[OutboxEntry]) -> int:
         removed = 0
         for entry in entries:
-            path = self.folder / entry.key
-            if path.exists():
-                path.unlink()
-                removed += 1
+            try:
+                (self.folder / entry.key).unlink()
+            except FileNotFoundError:
+                continue
+            removed += 1
         return removed
 
     def record_failure(self, entries: Iterable[OutboxEntry], error: str) -> list[OutboxEntry]:

@@ -87,35 +87,15 @@ class _Integrating:
                        "nothing was changed")  # fmt: skip
             remedy = (f"merge by hand: git -C {path} merge {theirs}, resolve the files, "
                       "commit, then ardvc push (ardvc never drops a side)")  # fmt: skip
-            lab.states.failed(
-                rel,
-                op,
-                OpError(
-                    kind="conflict",
-                    message=message,
-                    at=now(),
-                    branch=branch,
-                    files=list(result.conflicts),
-                ),
-            )
-            return failed(self.name, message, "conflict", remedy, files=result.conflicts)
+            return self._stopped(lab, rel, op, branch, "conflict", message, remedy,
+                                 result.conflicts)  # fmt: skip
         if result.outcome is Outcome.REFUSED:
             message = (f"merging {theirs} would delete {len(result.deleted)} files from "
                        f"{branch} (more than core.max_deletions); nothing was changed")  # fmt: skip
             remedy = (f"look at what {theirs} deletes (git -C {path} diff --stat {branch} "
                       f"{theirs}); ardvc pull --allow-deletions if it is intended")  # fmt: skip
-            lab.states.failed(
-                rel,
-                op,
-                OpError(
-                    kind="deletions",
-                    message=message,
-                    at=now(),
-                    branch=branch,
-                    files=list(result.deleted),
-                ),
-            )
-            return failed(self.name, message, "deletions", remedy, files=result.deleted)
+            return self._stopped(lab, rel, op, branch, "deletions", message, remedy,
+                                 result.deleted)  # fmt: skip
         lab.states.succeeded(rel, op)
         if op == "merge":  # a push rejected for divergence is answered by this merge
             lab.states.clear(rel, "push", FailureKind.REJECTED)
@@ -127,6 +107,13 @@ class _Integrating:
             kept = ", ".join(worktree.kept_local_edits[:5])
             summary += f"; working tree not updated: {worktree.error or 'local edits in ' + kept}"
         return StepResult(self.name, StepStatus.OK, summary, changed=True)
+
+    def _stopped(self, lab: SyncLab, rel: str, op: str, branch: str, kind: str, message: str,
+                 remedy: str, files: tuple[str, ...]) -> StepResult:  # fmt: skip
+        """A merge that did not happen: recorded for status, reported with its files."""
+        error = OpError(kind=kind, message=message, at=now(), branch=branch, files=list(files))
+        lab.states.failed(rel, op, error)
+        return failed(self.name, message, kind, remedy, files=files)
 
 
 class MergeStep(_Integrating):

@@ -178,16 +178,10 @@ def hosted(kind: Host, where: str) -> tuple[str, str, str]:
 
 
 @dataclass(frozen=True)
-class RemoteSetup:
-    """What ``ardvc remote add`` (and ``clone-lab``) was asked to configure."""
+class RemoteSetup(RemoteSpec):
+    """What ``ardvc remote add`` (and ``clone-lab``) was asked to configure: a remote and
+    its token (which goes to ``config.local`` only)."""
 
-    name: str
-    url: str
-    host: Host = Host.GIT
-    owner: str = ""
-    api_url: str = ""
-    user: str = ""
-    ssh_command: str = ""
     token: str | None = field(default=None, repr=False)
 
     @classmethod

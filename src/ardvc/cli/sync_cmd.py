@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from ardvc.api import Lab
 from ardvc.cli.context import CliContext, command_log, pass_ctx, report_errors
@@ -230,7 +231,7 @@ def offline_finish(cli: CliContext, as_json: bool) -> None:
         if report.share is not None:
             print_share(cli.console, report.share)
         for note in report.notes:
-            cli.err.print(f"[yellow]note:[/] {note}", highlight=False)
+            cli.err.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
     if not report.finished:
         raise SystemExit(1)
     if not as_json:
@@ -282,7 +283,7 @@ def clone_lab_cmd(
     with sync_progress(cli, "cloning") as progress:
         lab, report = Lab.clone_lab(dest, setup, chosen, meta_repo=meta_repo, progress=progress)
     command_log("clone-lab", remote=name, ok=report.ok, repos=len(report.repos))
-    rows = [(o.target.name, r.status, r.summary) for o in report.repos for r in o.results]
+    rows = [(o.target.name, r.status, escape(r.summary)) for o in report.repos for r in o.results]
     cli.console.print(table(f"clone-lab into {lab.root}", ("repository", "result", "what"), rows))
     print_failures(cli.console, report)
     if not report.ok:

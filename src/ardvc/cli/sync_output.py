@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ardvc.cli.context import CliContext
@@ -52,17 +53,19 @@ def print_status(console: Console, status: LabStatus) -> None:
     rows = []
     for r in status.repos:
         style = STATE_STYLE.get(r.state, "")
+        error = r.last_error or "-"
+        error = escape(error if len(error) <= 60 else error[:59] + "…")
         rows.append((r.name, r.branch or "(detached)", f"[{style}]{r.state}[/]", _count(r.ahead),
-                     _count(r.behind), str(r.outbox), (r.last_fetch or "never")[:19],
-                     r.remedy or "-"))  # fmt: skip
+                     _count(r.behind), str(r.outbox), (r.last_fetch or "never")[:19], error,
+                     escape(r.remedy or "-")))  # fmt: skip
     columns = ("repository", "branch", "state", "ahead", "behind", "outbox", "last fetch",
-               "remedy")  # fmt: skip
+               "last error", "remedy")  # fmt: skip
     console.print(table(f"status against {status.remote}", columns, rows))
     for r in status.repos:
-        if r.last_error:
-            console.print(f"[red]{r.name}[/]: {r.last_error}", highlight=False)
+        if r.last_error and len(r.last_error) > 60:
+            console.print(f"[red]{r.name}[/]: {escape(r.last_error)}", highlight=False)
         for path in r.files[:20]:
-            console.print(f"    {path}", highlight=False)
+            console.print(f"    {escape(path)}", highlight=False)
         if len(r.files) > 20:
             console.print(f"    … {len(r.files) - 20} more", highlight=False)
         if r.collection_unmerged:
@@ -72,7 +75,7 @@ def print_status(console: Console, status: LabStatus) -> None:
     for section in status.sections:
         console.print(table(section.title, section.columns, section.rows))
     for note in status.notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
     good = sum(r.state is State.IN_SYNC for r in status.repos)
     console.print(f"{good} of {len(status.repos)} repositories in sync with {status.remote}")
 
@@ -82,9 +85,9 @@ def print_report(console: Console, report: SyncReport) -> None:
     for outcome in report.repos:
         for r in outcome.results:
             rows.append((outcome.target.name, r.step, f"[{STEP_STYLE[r.status]}]{r.status}[/]",
-                         r.summary))  # fmt: skip
+                         escape(r.summary)))  # fmt: skip
     for r in report.lab:
-        rows.append(("(lab)", r.step, f"[{STEP_STYLE[r.status]}]{r.status}[/]", r.summary))
+        rows.append(("(lab)", r.step, f"[{STEP_STYLE[r.status]}]{r.status}[/]", escape(r.summary)))
     console.print(table(f"{report.operation} {report.remote}",
                         ("repository", "step", "result", "what happened"), rows))  # fmt: skip
     print_failures(console, report)
@@ -92,11 +95,12 @@ def print_report(console: Console, report: SyncReport) -> None:
 
 def print_failures(console: Console, report: SyncReport) -> None:
     for repo, r in report.failures():
-        console.print(f"[bold red]{repo}[/] {r.step} failed: {r.summary}", highlight=False)
+        console.print(f"[bold red]{repo}[/] {r.step} failed: {escape(r.summary)}",
+                      highlight=False)  # fmt: skip
         for path in r.files[:20]:
-            console.print(f"    {path}", highlight=False)
+            console.print(f"    {escape(path)}", highlight=False)
         if r.remedy:
-            console.print(f"    [yellow]remedy:[/] {r.remedy}", highlight=False)
+            console.print(f"    [yellow]remedy:[/] {escape(r.remedy)}", highlight=False)
 
 
 def print_share(console: Console, report: ShareReport) -> None:
@@ -112,13 +116,13 @@ def print_share(console: Console, report: ShareReport) -> None:
                     f"{ref.outbox_cleared} outbox entries cleared", highlight=False,
                 )  # fmt: skip
             if r.status is StepStatus.NOTHING:
-                console.print(f"{outcome.target.name}: {r.summary}", highlight=False)
+                console.print(f"{outcome.target.name}: {escape(r.summary)}", highlight=False)
     for pulled in report.pulls:
         for outcome in pulled.repos:
             merged = [r.summary for r in outcome.results if r.changed]
             if merged:
-                console.print(f"{outcome.target.name}: pulled first ({'; '.join(merged)})",
-                              highlight=False)  # fmt: skip
+                done = escape("; ".join(merged))
+                console.print(f"{outcome.target.name}: pulled first ({done})", highlight=False)
     print_failures(console, report.push)
     for pulled in report.pulls:
         print_failures(console, pulled)

@@ -58,7 +58,7 @@ _PATTERNS: tuple[tuple[FailureKind, re.Pattern[str]], ...] = tuple(
         (
             FailureKind.MISSING_REPO,
             r"does not appear to be a git repository|"
-            r"repository '[^']*' not found|repository not found|"
+            r"repository '[^']*' (not found|does not exist)|repository not found|"
             r"no such repository|not exported|could not be found|"
             r"project you were looking for",
         ),

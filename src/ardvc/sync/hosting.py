@@ -9,8 +9,9 @@ Endpoints used (as documented by each service):
   ``GET /namespaces/:id`` (URL-encoded paths), ``POST /projects``,
   ``GET /groups/:id/projects``; ``PRIVATE-TOKEN: <token>``.
 
-The token is sent only in those headers; errors name the URL and the HTTP status, never
-the token.
+Repositories are created in a GitHub organisation (not a personal account) or a GitLab
+group. The token is sent only in those headers; errors name the URL and the HTTP status,
+never the token.
 """
 
 from __future__ import annotations

@@ -112,7 +112,7 @@ class PushStep:
             mine = [e for e in entries if e.branch == branch]
             update = updates.get(branch)
             if update is not None and not update.ok:
-                rejected.append(f"{branch} ({update.summary})")
+                rejected.append(f"{branch} {update.summary.strip()}")
                 lab.outbox.record_failure(mine, f"push of {branch} rejected: {update.summary}")
                 continue
             removed, _ = settle(lab.outbox, target.path, mine, tip, branch)

@@ -12,6 +12,7 @@ import pytest
 
 from ardvc import Lab
 from ardvc.config import Level
+from ardvc.gitstore import commit_files
 from ardvc.sync.remotes import RemoteSetup
 from ardvc.sync.status import State
 from ardvc.sync.steps import StepStatus
@@ -23,6 +24,7 @@ from sync_helpers import (
     analysis_count,
     bare_repos,
     daemon,
+    git,
     heads,
     http,
     index_dump,
@@ -148,3 +150,26 @@ def test_hosted_repositories_are_created_through_the_api(
     ((_, failure),) = report.failures()
     assert failure.kind == "auth" and "ardvc remote token origin" in failure.remedy
     assert not (srv / owner / "Other.git").exists()
+
+
+def test_a_refusal_by_the_server_is_not_called_divergence(tmp_path: Path) -> None:
+    a = new_lab(tmp_path / "A", irradiation=False)
+    a.create_repository("SimLab")
+    remote = tmp_path / "remote"
+    bare_repos(remote.parent, "remote/MetaData")
+    # a working copy, not a bare repository: git refuses to move its checked-out branch
+    git(
+        tmp_path,
+        "clone",
+        "--quiet",
+        str(a.root / "repositories/SimLab"),
+        str(remote / "SimLab.git"),
+    )
+    commit_files(a.repo("SimLab").git, {"notes.txt": b"new\n"}, "a note", a.author())
+    a.add_remote(RemoteSetup("origin", str(remote)))
+    report = a.push()
+    ((repo, failure),) = report.failures()
+    assert repo == "SimLab" and "remote rejected" in failure.summary
+    assert failure.kind == "other" and "ardvc pull" not in failure.remedy
+    row = {r.name: r for r in a.status().repos}["SimLab"]
+    assert row.state is State.PUSH_FAILING

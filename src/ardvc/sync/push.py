@@ -16,7 +16,7 @@ import pygit2
 
 from ardvc.gitstore import GitRepo
 from ardvc.gitstore.merge import contains
-from ardvc.gitstore.network import FailureKind, NetworkError, RefUpdate
+from ardvc.gitstore.network import FailureKind, NetworkError, RefUpdate, classify
 from ardvc.gitstore.network import push as git_push
 from ardvc.index.sync import COLLECTION
 from ardvc.persist.outbox import OutboxEntry
@@ -121,12 +121,13 @@ class PushStep:
                 refs.append(PushedRef(branch, lab.shown_url(url), before[branch], tip,
                                       counts[branch], removed))  # fmt: skip
         if rejected:
+            # non-fast-forward, or refused by the server itself ([remote rejected]: a hook,
+            # a checked-out branch), which a pull does not answer
+            diverged = all(classify(r) is FailureKind.REJECTED for r in rejected)
+            kind = FailureKind.REJECTED if diverged else FailureKind.OTHER
             message = f"rejected by {remote}: {', '.join(rejected)}"
-            lab.states.failed(
-                target.rel, "push", OpError(kind=FailureKind.REJECTED, message=message, at=now())
-            )
-            return failed(self.name, message, FailureKind.REJECTED,
-                          remedy_for(FailureKind.REJECTED), refs=tuple(refs))  # fmt: skip
+            lab.states.failed(target.rel, "push", OpError(kind=kind, message=message, at=now()))
+            return failed(self.name, message, kind, remedy_for(kind, remote), refs=tuple(refs))
         lab.states.succeeded(target.rel, "push")
         lab.states.clear(target.rel, "fetch")  # the remote is there and holds the repository
         if not refs:

@@ -65,6 +65,8 @@ class FaultReport:
     """The push failed: the kill hit it (or came before it connected)."""
     kills_after_push: int = 0
     failure_kinds: Counter[str] = field(default_factory=Counter)
+    unclassified: list[str] = field(default_factory=list)
+    """Messages of failures classified ``other`` (the first ten distinct)."""
     lost: int = 0
     lost_commits: list[str] = field(default_factory=list)
     recovery_failures: list[str] = field(default_factory=list)
@@ -207,6 +209,9 @@ def run_faults(
                 report.kills_during_push += 1
                 for _, step in push.failures():
                     report.failure_kinds[step.kind or "?"] += 1
+                    seen = step.summary not in report.unclassified
+                    if step.kind == "other" and seen and len(report.unclassified) < 10:
+                        report.unclassified.append(step.summary)
                 if _bare_head(bare) == lab.repo(REPO).git.branch_head("master"):
                     report.pushed_but_reported_failed += 1
             lost = _lost(lab, bare, commits)

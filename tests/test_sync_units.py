@@ -110,6 +110,8 @@ def test_credential_answers_only_the_matching_remote(tmp_path: Path) -> None:
      ("error: RPC failed; curl 52 Empty reply from server", FailureKind.UNREACHABLE),
      ("remote: error: Unable to create '/srv/x.git/refs/heads/master.lock': File exists.",
       FailureKind.REMOTE_LOCKED),
+     ("fatal: Could not read from remote repository.", FailureKind.UNREACHABLE),
+     ("git was killed by signal SIGPIPE (the connection broke)", FailureKind.UNREACHABLE),
      ("something new", FailureKind.OTHER)],
 )  # fmt: skip
 def test_failure_kinds(message: str, kind: FailureKind) -> None:

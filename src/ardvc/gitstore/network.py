@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -74,7 +75,8 @@ _PATTERNS: tuple[tuple[FailureKind, re.Pattern[str]], ...] = tuple(
             r"unable to connect|connection reset|early eof|hung up|"
             r"rpc failed|broken pipe|no route to host|failed to connect|"
             r"empty reply|connection closed|unable to access|"
-            r"couldn't connect|network is unreachable",
+            r"couldn't connect|network is unreachable|could not read from remote repository|"
+            r"killed by signal",
         ),
     )
 )
@@ -144,14 +146,19 @@ def run_git(
         raise NetworkError(f"git could not be run: {exc}", FailureKind.OTHER) from exc
     if done.returncode != 0:
         text = done.stderr + "\n" + done.stdout
-        raise NetworkError(f"{label} failed: {_tail(text, done.returncode)}", classify(text))
+        tail = _tail(text, done.returncode)
+        raise NetworkError(f"{label} failed: {tail}", classify(f"{text}\n{tail}"))
     return done
 
 
 def _tail(text: str, code: int) -> str:
     lines = [ln.strip() for ln in text.splitlines() if ln.strip() and ln.strip() != "Done"]
     lines = [ln for ln in lines if not ln.startswith("To ")]
-    return "; ".join(lines[-3:]) or f"exit status {code}"
+    if lines:
+        return "; ".join(lines[-3:])
+    if code < 0:  # SIGPIPE: the other end went away mid-transfer
+        return f"git was killed by signal {signal.Signals(-code).name} (the connection broke)"
+    return f"exit status {code}"
 
 
 # --- operations ------------------------------------------------------------------------------
@@ -217,9 +224,9 @@ def push(net: GitNetwork, path: Path, remote: str, tips: Mapping[str, str]) -> d
     if len(updates) == len(tips) and (done.returncode == 0 or rejected):
         return updates  # rejected branches (non-fast-forward) are the caller's to report
     text = done.stderr + "\n" + done.stdout
-    kind = classify(text)
+    tail = _tail(text, done.returncode)
     branches = ", ".join(tips)
-    raise NetworkError(f"git push {remote} {branches} failed: {_tail(text, done.returncode)}", kind)
+    raise NetworkError(f"git push {remote} {branches} failed: {tail}", classify(f"{text}\n{tail}"))
 
 
 def ls_remote(net: GitNetwork, target: str, path: Path | None = None) -> dict[str, str]:
@@ -292,5 +299,6 @@ def run_ssh(command: Sequence[str], remote_command: str, timeout: float) -> str:
         raise NetworkError(f"ssh could not be run: {exc}", FailureKind.OTHER) from exc
     if done.returncode != 0:
         text = done.stderr + "\n" + done.stdout
-        raise NetworkError(f"ssh failed: {_tail(text, done.returncode)}", classify(text))
+        tail = _tail(text, done.returncode)
+        raise NetworkError(f"ssh failed: {tail}", classify(f"{text}\n{tail}"))
     return done.stdout

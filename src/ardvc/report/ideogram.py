@@ -71,7 +71,9 @@ def ideogram_data(reduction: Reduction, groups: GroupValues, points: int = 400) 
         raise MissingInputError("every step is omitted: no ideogram")
     low = float(np.min(ages - SPAN_SIGMA * errors))
     high = float(np.max(ages + SPAN_SIGMA * errors))
-    x = np.linspace(low, high, max(10, int(points)))
+    # an even grid, plus points across each kept age's own ±4σ so no narrow peak is missed
+    around = ages[kept, None] + errors[kept, None] * np.linspace(-SPAN_SIGMA, SPAN_SIGMA, 33)
+    x = np.unique(np.concatenate([np.linspace(low, high, max(10, int(points))), around.ravel()]))
     w = groups.weighted
     return IdeogramData(
         record_ids=tuple(r.record_id for r in results), ages=ages, errors=errors,

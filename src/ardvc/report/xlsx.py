@@ -3,8 +3,9 @@ sample, irradiation, J and the constants; one row per step with the corrected is
 ratios, 39Ar_K, K/Ca, %40Ar*, the cumulative 39Ar release and the age; then the plateau,
 weighted mean, integrated and isochron ages; then notes saying what every error is.
 
-Cells hold full-precision numbers (display formats round them), so the table can be
-recomputed from; nothing is a formatted string that would hide digits.
+Cells hold numbers, not formatted text (display formats only round what is shown), so the
+table can be recomputed from: openpyxl writes 16 significant digits, one more than Excel
+keeps.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ardvc.config import Config
 from ardvc.data import Analysis, DataRepo, RepoSummary
-from ardvc.data.history import HistoryEntry, analysis_history
+from ardvc.data.history import CommitWalk, HistoryEntry, analysis_history
 from ardvc.data.tags import write_tags
 from ardvc.errors import AnalysisNotFoundError, ArdvcError, RepositoryNotFoundError
 from ardvc.formats.names import check_safe_name
@@ -340,9 +340,11 @@ class Lab:
             constants=constants, conventions=convs,
         )  # fmt: skip
 
-    def history(self, analysis: Analysis, *, limit: int | None = None) -> list[HistoryEntry]:
+    def history(
+        self, analysis: Analysis, *, limit: int | None = None, walk: CommitWalk | None = None
+    ) -> list[HistoryEntry]:
         """Commits that changed ``analysis``' files, newest first (see ``data.history``)."""
-        return analysis_history(self.repo(analysis.repo), analysis, limit=limit)
+        return analysis_history(self.repo(analysis.repo), analysis, limit=limit, walk=walk)
 
     def tag(
         self, repo: str, names: Sequence[str], tag: str, *, note: str | None = None

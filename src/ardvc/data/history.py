@@ -109,8 +109,8 @@ def _blob_id(tree: pygit2.Tree, path: str) -> str | None:
 
 
 class _Trees:
-    """Trees of one walk, each read once: the ids of the top-level folders the analysis
-    lives in (to skip commits that changed none of them) and blob ids by path."""
+    """Trees of one walk: the ids of the top-level folders the analysis lives in, each
+    tree read once (to skip commits that changed none of them)."""
 
     def __init__(self, raw: pygit2.Repository, tops: list[str]) -> None:
         self.raw = raw
@@ -150,29 +150,55 @@ def _changes(
     return found
 
 
+@dataclass(frozen=True)
+class CommitWalk:
+    """Every commit reachable from ``start`` in ``git log --topo-order`` order, as
+    (commit, tree, parents) ids. What a commit reaches never changes, so one walk serves
+    the history of every analysis read at that commit (the web UI keeps a few)."""
+
+    repo: str
+    start: str
+    commits: tuple[tuple[pygit2.Oid, pygit2.Oid, tuple[pygit2.Oid, ...]], ...]
+
+    @classmethod
+    def of(cls, repo: DataRepo, rev: str | None = None) -> CommitWalk:
+        start = repo.git.resolve(rev)
+        sort = pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME
+        commits = tuple(
+            (c.id, c.tree_id, tuple(c.parent_ids)) for c in repo.git.raw.walk(start.id, sort)
+        )
+        return cls(repo.name, str(start.id), commits)
+
+
 def analysis_history(
-    repo: DataRepo, analysis: Analysis, rev: str | None = None, *, limit: int | None = None
+    repo: DataRepo,
+    analysis: Analysis,
+    rev: str | None = None,
+    *,
+    limit: int | None = None,
+    walk: CommitWalk | None = None,
 ) -> list[HistoryEntry]:
     """Commits reachable from ``rev`` (default: the analysis' own commit) that changed any
-    of the analysis' files, newest first; at most ``limit`` of them."""
+    of the analysis' files, newest first; at most ``limit`` of them. ``walk`` (of the same
+    start commit) saves walking the history again."""
     paths = tracked_paths(analysis)
     raw = repo.git.raw
     trees = _Trees(raw, sorted({p.split("/", 1)[0] for p in paths}))
-    start = repo.git.resolve(rev or analysis.commit)
-    walker = raw.walk(start.id, pygit2.enums.SortMode.TOPOLOGICAL | pygit2.enums.SortMode.TIME)
-    commits = list(walker)
-    tree_of = {c.id: c.tree_id for c in commits}
+    start = str(repo.git.resolve(rev or analysis.commit).id)
+    if walk is None or walk.start != start or walk.repo != repo.name:
+        walk = CommitWalk.of(repo, start)
+    tree_of = {c: t for c, t, _ in walk.commits}
     out: list[HistoryEntry] = []
-    for commit in commits:
+    for commit_id, tree_id, parent_ids in walk.commits:
         parent_trees = [tree_of[p] if p in tree_of else raw[p].peel(pygit2.Commit).tree_id
-                        for p in commit.parent_ids]  # fmt: skip
-        files = _changes(trees, commit.tree_id, parent_trees, paths)
+                        for p in parent_ids]  # fmt: skip
+        files = _changes(trees, tree_id, parent_trees, paths)
         if not files:
             continue
+        commit = raw[commit_id].peel(pygit2.Commit)
         out.append(
             HistoryEntry(
-                commit=str(commit.id),
-                parent=str(commit.parent_ids[0]) if commit.parent_ids else None,
+                commit=str(commit_id), parent=str(parent_ids[0]) if parent_ids else None,
                 time=commit_time(commit), author=commit.author.name,
                 email=commit.author.email, message=commit.message.rstrip("\n"),
                 files=tuple(sorted(files, key=lambda f: f.path)),

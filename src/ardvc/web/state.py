@@ -7,9 +7,10 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from fastapi import Request
@@ -19,7 +20,7 @@ from markupsafe import Markup
 
 from ardvc.api import Lab
 from ardvc.data import Analysis
-from ardvc.data.history import HistoryEntry
+from ardvc.data.history import CommitWalk, HistoryEntry
 from ardvc.data.summary import RepoSummary
 from ardvc.errors import ArdvcError
 from ardvc.logs import get_logger
@@ -29,6 +30,20 @@ HERE = Path(__file__).resolve().parent
 HISTORY_LIMIT = 200
 """Commits listed on an analysis page (the API takes any limit)."""
 HISTORY_CACHE = 512
+WALK_CACHE = 32
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _cached(cache: OrderedDict[K, V], key: K, size: int, make: Callable[[], V]) -> V:
+    """``cache[key]``, made and stored (dropping the least recently used) when missing."""
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    value = cache[key] = make()
+    while len(cache) > size:
+        cache.popitem(last=False)
+    return value
 
 
 class OrjsonResponse(JSONResponse):
@@ -61,18 +76,21 @@ class WebState:
         default_factory=OrderedDict
     )
     """History by (repository, commit, analysis): a commit's past never changes."""
+    walks: OrderedDict[tuple[str, str], CommitWalk] = field(default_factory=OrderedDict)
+    """The commits reachable from a repository's head, shared by its analyses' histories."""
 
     def history(self, analysis: Analysis) -> list[HistoryEntry]:
-        key = (analysis.repo, analysis.commit, analysis.name)
-        found = self.histories.get(key)
-        if found is None:
-            found = self.lab.history(analysis, limit=HISTORY_LIMIT)
-            self.histories[key] = found
-            while len(self.histories) > HISTORY_CACHE:
-                self.histories.popitem(last=False)
-        else:
-            self.histories.move_to_end(key)
-        return found
+        """The analysis' provenance; the walk of its commit is shared with its neighbours."""
+        repo, commit = analysis.repo, analysis.commit
+
+        def walk() -> CommitWalk:
+            return CommitWalk.of(self.lab.repo(repo), commit)
+
+        def history() -> list[HistoryEntry]:
+            shared = _cached(self.walks, (repo, commit), WALK_CACHE, walk)
+            return self.lab.history(analysis, limit=HISTORY_LIMIT, walk=shared)
+
+        return _cached(self.histories, (repo, commit, analysis.name), HISTORY_CACHE, history)
 
     def sync_index(self) -> None:
         """Bring the index up to git at most every ``sync_interval`` seconds."""

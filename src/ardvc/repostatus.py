@@ -18,12 +18,8 @@ from ardvc.persist.outbox import Outbox, OutboxEntry
 
 @dataclass(frozen=True)
 class RepoStatus:
-    name: str
-    branch: str | None
-    head: str | None
-    date: str | None
-    analyses: int
-    collection_only: int | None
+    summary: RepoSummary
+    """Branch, head, date and analysis counts (``ardvc ls``)."""
     remotes: tuple[str, ...]
     pending: int
     """Commits in the outbox not yet known to be on the remote."""
@@ -41,8 +37,13 @@ class RepoStatus:
             return "pending"
         return "ok" if self.remotes else "local"
 
+    @property
+    def name(self) -> str:
+        return self.summary.name
+
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "state": self.state}
+        out = asdict(self)
+        return {**out.pop("summary"), **out, "state": self.state}
 
 
 def local_status(
@@ -68,10 +69,9 @@ def local_status(
         failed = [e for e in queued if e.last_error]
         out.append(
             RepoStatus(
-                name=repo.name, branch=summary.branch, head=summary.head, date=summary.date,
-                analyses=summary.analyses, collection_only=summary.collection_only,
-                remotes=tuple(r.name for r in repo.git.raw.remotes if r.name), pending=len(queued),
-                failing=len(failed), last_error=failed[-1].last_error if failed else None,
+                summary=summary, remotes=tuple(r.name for r in repo.git.raw.remotes if r.name),
+                pending=len(queued), failing=len(failed),
+                last_error=failed[-1].last_error if failed else None,
             )
         )  # fmt: skip
     return out

@@ -35,9 +35,6 @@ class Colours:
     atmosphere: str = ATMOSPHERE_COLOUR
 
 
-DEFAULT_COLOURS = Colours()
-
-
 def new_figure(width: float, height: float) -> Figure:
     """A figure drawn by Agg; its own canvas, so many can be made in threads at once."""
     fig = Figure(figsize=(width, height), layout="constrained", dpi=150)

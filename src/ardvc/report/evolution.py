@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from ardvc.errors import MissingInputError
 from ardvc.reduction.evolution import Evolution
 from ardvc.report import _style as st
-from ardvc.report.templates import PlotStyle
+from ardvc.report.templates import PlotStyle, builtin
 
 
 def _panel(ax: Axes, ev: Evolution, s: float, c: st.Colours, marker: float) -> None:
@@ -49,20 +49,17 @@ def evolution_figure(
     style: PlotStyle | None = None,
 ) -> Figure:
     """One panel per series (baselines only if the template's ``show_baselines``)."""
-    if sigma is None:
-        sigma = style.sigma if style is not None else 2.0
-    s = st.check_sigma(sigma)
-    c = style.colours if style is not None else st.DEFAULT_COLOURS
-    show_baselines = bool(style.option("show_baselines")) if style is not None else True
-    columns = int(style.option("columns")) if style is not None else 3
-    marker = float(style.option("marker_size")) if style is not None else 3.0
+    style = style or builtin("evolution")
+    s = st.check_sigma(style.sigma if sigma is None else sigma)
+    c = style.colours
+    show_baselines = bool(style.option("show_baselines"))
+    columns, marker = int(style.option("columns")), float(style.option("marker_size"))
     shown = [e for e in evolutions if e.series == "signal" or show_baselines]
     if not shown:
         raise MissingInputError(f"{title}: no intercepts or baselines to draw")
     columns = max(1, min(columns, len(shown)))
     rows = math.ceil(len(shown) / columns)
-    size = (style.width, style.height) if style is not None else (9.0, 6.5)
-    fig = st.new_figure(*size)
+    fig = st.new_figure(style.width, style.height)
     axes = fig.subplots(rows, columns, squeeze=False)
     for k, ax in enumerate(axes.flat):
         if k < len(shown):
@@ -72,6 +69,5 @@ def evolution_figure(
         else:
             ax.set_visible(False)
     fig.suptitle(title)
-    if style is not None:
-        st.apply_fonts(fig, style.font_family, style.font_size, style.title_size)
+    st.apply_fonts(fig, style.font_family, style.font_size, style.title_size)
     return fig

@@ -23,7 +23,7 @@ from ardvc.reduce.stats import ErrorKind
 from ardvc.reduction.groups import GroupValues
 from ardvc.reduction.run import Reduction
 from ardvc.report import _style as st
-from ardvc.report.templates import PlotStyle
+from ardvc.report.templates import PlotStyle, builtin
 
 SPAN_SIGMA = 4.0
 """The x range covers every age ± this many σ."""
@@ -95,15 +95,12 @@ def ideogram(
     Gids: ``density`` line, ``age:<run ID>`` error bars, ``mean`` line, ``ideogram`` and
     ``ranked`` axes.
     """
-    if sigma is None:
-        sigma = style.sigma if style is not None else 2.0
-    s = st.check_sigma(sigma)
-    c = style.colours if style is not None else st.DEFAULT_COLOURS
-    points = int(style.option("curve_points")) if style is not None else 400
-    show_mean = bool(style.option("show_weighted_mean")) if style is not None else True
-    show_omitted = bool(style.option("show_omitted")) if style is not None else True
-    data = ideogram_data(reduction, groups, points)
-    fig = st.new_figure(style.width, style.height) if style is not None else st.new_figure(7, 4.8)
+    style = style or builtin("ideogram")
+    s = st.check_sigma(style.sigma if sigma is None else sigma)
+    c = style.colours
+    show_mean, show_omitted = style.option("show_weighted_mean"), style.option("show_omitted")
+    data = ideogram_data(reduction, groups, int(style.option("curve_points")))
+    fig = st.new_figure(style.width, style.height)
     top, ranked = fig.subplots(2, 1, sharex=True, height_ratios=[2, 1])
     top.set_gid("ideogram")
     ranked.set_gid("ranked")
@@ -153,6 +150,5 @@ def ideogram(
     for ax in (top, ranked):
         ax.tick_params(direction="in", top=True, right=True)
     fig.suptitle(title if title is not None else st.sample_name(list(data.record_ids)))
-    if style is not None:
-        st.apply_fonts(fig, style.font_family, style.font_size, style.title_size)
+    st.apply_fonts(fig, style.font_family, style.font_size, style.title_size)
     return fig

@@ -20,7 +20,7 @@ from matplotlib.patches import Ellipse, Patch
 from ardvc.reduction.groups import GroupValues, IsochronPoints, isochron_points
 from ardvc.reduction.run import Reduction
 from ardvc.report import _style as st
-from ardvc.report.templates import PlotStyle
+from ardvc.report.templates import PlotStyle, builtin
 
 
 def error_ellipse(
@@ -64,13 +64,12 @@ def inverse_isochron(
     wins (default 2σ). Gids: ``point:<run ID>`` ellipses, ``york`` line, ``atmosphere``
     marker, ``isochron`` axes. Omitted steps are grey dashed ellipses, outside the fit.
     """
-    if sigma is None:
-        sigma = style.sigma if style is not None else 2.0
-    c = style.colours if style is not None else st.DEFAULT_COLOURS
-    s = st.check_sigma(sigma)
+    style = style or builtin("isochron")
+    c = style.colours
+    s = st.check_sigma(style.sigma if sigma is None else sigma)
     pts = isochron_points(reduction, groups)
     names = [reduction.results[i].record_id for i in pts.steps]
-    fig = st.new_figure(style.width, style.height) if style is not None else st.new_figure(7, 5.2)
+    fig = st.new_figure(style.width, style.height)
     ax = fig.subplots()
     ax.set_gid("isochron")
     for k, name in enumerate(names):
@@ -121,8 +120,7 @@ def inverse_isochron(
     ax.set_ylabel(r"$^{36}$Ar / $^{40}$Ar")
     ax.tick_params(direction="in", top=True, right=True)
     fig.suptitle(title if title is not None else st.sample_name(names))
-    if style is not None:
-        st.apply_fonts(fig, style.font_family, style.font_size, style.title_size)
+    st.apply_fonts(fig, style.font_family, style.font_size, style.title_size)
     return fig
 
 

@@ -24,7 +24,7 @@ from ardvc.reduction.groups import GroupValues
 from ardvc.reduction.results import AnalysisResult
 from ardvc.reduction.run import Reduction
 from ardvc.report import _style as st
-from ardvc.report.templates import PlotStyle
+from ardvc.report.templates import PlotStyle, builtin
 
 
 def cumulative_k39(k39: Sequence[float]) -> np.ndarray:
@@ -55,22 +55,18 @@ def age_spectrum(
     Artists carry gids so callers (and tests) can find them: ``step:<run ID>`` and
     ``kca:<run ID>`` rectangles, the ``plateau`` line, the ``spectrum``/``kca`` axes.
     """
-    if sigma is None:
-        sigma = style.sigma if style is not None else 2.0
-    if kca is None:
-        kca = bool(style.option("kca_panel")) if style is not None else True
-    c = style.colours if style is not None else st.DEFAULT_COLOURS
-    s = st.check_sigma(sigma)
+    height = None if style is not None or kca is not False else 4.8
+    style = style or builtin("age_spectrum")
+    kca = bool(style.option("kca_panel")) if kca is None else kca
+    c = style.colours
+    s = st.check_sigma(style.sigma if sigma is None else sigma)
     results = [reduction.results[i] for i in groups.steps]
     omitted = set(groups.omitted)
     is_omitted = [i in omitted for i in groups.steps]
     edges = cumulative_k39([r.k39 for r in results])
     members = set(groups.plateau.members) if groups.plateau is not None else set()
 
-    if style is not None:
-        fig = st.new_figure(style.width, style.height)
-    else:
-        fig = st.new_figure(7.0, 6.2 if kca else 4.8)
+    fig = st.new_figure(style.width, height or style.height)
     if kca:
         top, ax = fig.subplots(2, 1, sharex=True, height_ratios=[1, 3])
         _kca_panel(top, results, edges, is_omitted, s, c)
@@ -114,8 +110,7 @@ def age_spectrum(
     ax.set_ylabel("Apparent age (Ma)")
     ax.tick_params(direction="in", top=True, right=True)
     fig.suptitle(title if title is not None else st.sample_name([r.record_id for r in results]))
-    if style is not None:
-        st.apply_fonts(fig, style.font_family, style.font_size, style.title_size)
+    st.apply_fonts(fig, style.font_family, style.font_size, style.title_size)
     return fig
 
 

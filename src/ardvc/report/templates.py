@@ -9,6 +9,7 @@ file and key named, never ignored.
 
 from __future__ import annotations
 
+import functools
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -172,11 +173,17 @@ def parse_template(kind: str, data: dict[str, Any], source: str) -> PlotStyle:
     )  # fmt: skip
 
 
+@functools.cache
+def builtin(kind: str) -> PlotStyle:
+    """The built-in template of ``kind`` (what a figure uses when given no style)."""
+    return parse_template(kind, {}, "built-in")
+
+
 def load_template(plots_dir: Path | None, kind: str) -> PlotStyle:
     """The template of ``kind`` from ``plots_dir`` (written there with the defaults when
     missing), or the built-in defaults when there is no folder."""
     if plots_dir is None:
-        return parse_template(kind, {}, "built-in")
+        return builtin(kind)
     path = template_path(plots_dir, kind)
     if not path.exists():
         write_default_templates(plots_dir)

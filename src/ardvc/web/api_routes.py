@@ -3,11 +3,11 @@ interpreted ages and repositories, read from git; writes take ``Authorization: B
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
 import msgspec
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -17,6 +17,7 @@ from ardvc.errors import NotFoundError
 from ardvc.index.query import AnalysisRecord, Filters, parse_time
 from ardvc.reduction.evolution import Evolution
 from ardvc.reduction.ia_list import IASummary, ia_files, read_ia_path
+from ardvc.reduction.sample import SampleReport
 from ardvc.report.isoplotr import isoplotr_csv, isoplotr_table
 from ardvc.report.sparrow import sparrow_session
 from ardvc.report.steps import GroupRow, StepRow, group_rows, step_rows
@@ -200,23 +201,30 @@ def post_tag(
     return TagOut(record_id=analysis.record_id, tag=body.tag.strip().lower(), commit=result.commit)
 
 
-def _sample(request: Request, repo: str, identifier: str, aliquot: int | None, at: str | None,
-            meta_at: str | None) -> Any:  # fmt: skip
-    state = state_of(request)
-    return state.lab.sample(repo, identifier, aliquot=aliquot, at=at, meta_at=meta_at)
+@dataclass
+class SampleQuery:
+    """Which steps, at which commits: one aliquot (default all), the data repository's
+    revision and the MetaRepo's (default: their heads)."""
+
+    repo: str
+    identifier: str
+    aliquot: int | None = None
+    at: str | None = None
+    meta_at: str | None = None
+
+    def report(self, request: Request) -> SampleReport:
+        return state_of(request).lab.sample(
+            self.repo, self.identifier, aliquot=self.aliquot, at=self.at, meta_at=self.meta_at
+        )
+
+
+Sample = Annotated[SampleQuery, Depends()]
 
 
 @router.get("/samples/{repo}/{identifier}", summary="A sample: steps and group ages")
-def get_sample(
-    request: Request,
-    repo: str,
-    identifier: str,
-    aliquot: int | None = None,
-    at: str | None = None,
-    meta_at: str | None = None,
-) -> SampleOut:
+def get_sample(request: Request, query: Sample) -> SampleOut:
     with state_of(request).lock:
-        report = _sample(request, repo, identifier, aliquot, at, meta_at)
+        report = query.report(request)
         return SampleOut(
             title=report.title, repo=report.repo, commit=report.commit,
             meta_commit=report.reduction.meta_commit,
@@ -234,47 +242,28 @@ def _download(data: bytes, media: str, filename: str) -> Response:
 @router.get("/samples/{repo}/{identifier}/isoplotr.csv", summary="IsoplotR Ar-Ar CSV")
 def get_isoplotr(
     request: Request,
-    repo: str,
-    identifier: str,
+    query: Sample,
     format: Annotated[int, Query(ge=1, le=3)] = 2,
     skip_omitted: bool = False,
-    aliquot: int | None = None,
-    at: str | None = None,
-    meta_at: str | None = None,
 ) -> Response:
     with state_of(request).lock:
-        report = _sample(request, repo, identifier, aliquot, at, meta_at)
+        report = query.report(request)
         text = isoplotr_csv(isoplotr_table(report, format, include_omitted=not skip_omitted))
-    return _download(text.encode("utf-8"), "text/csv", f"{identifier}-isoplotr{format}.csv")
+    name = f"{query.identifier}-isoplotr{format}.csv"
+    return _download(text.encode("utf-8"), "text/csv", name)
 
 
 @router.get("/samples/{repo}/{identifier}/table.xlsx", summary="Step-heating table (.xlsx)")
-def get_xlsx(
-    request: Request,
-    repo: str,
-    identifier: str,
-    aliquot: int | None = None,
-    at: str | None = None,
-    meta_at: str | None = None,
-) -> Response:
+def get_xlsx(request: Request, query: Sample) -> Response:
     with state_of(request).lock:
-        report = _sample(request, repo, identifier, aliquot, at, meta_at)
-        data = step_table_workbook([report])
-    return _download(data, XLSX, f"{identifier}.xlsx")
+        data = step_table_workbook([query.report(request)])
+    return _download(data, XLSX, f"{query.identifier}.xlsx")
 
 
 @router.get("/samples/{repo}/{identifier}/sparrow.json", summary="Sparrow session payload")
-def get_sparrow(
-    request: Request,
-    repo: str,
-    identifier: str,
-    aliquot: int | None = None,
-    at: str | None = None,
-    meta_at: str | None = None,
-) -> dict[str, Any]:
+def get_sparrow(request: Request, query: Sample) -> dict[str, Any]:
     with state_of(request).lock:
-        report = _sample(request, repo, identifier, aliquot, at, meta_at)
-        return sparrow_session(report)
+        return sparrow_session(query.report(request))
 
 
 @router.post("/samples/{repo}/{identifier}/ia", summary="Save an interpreted age (token)")

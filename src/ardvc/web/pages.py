@@ -20,7 +20,7 @@ from ardvc.reduction.ia_write import PREFERRED_KINDS
 from ardvc.report.steps import group_rows, step_rows
 from ardvc.web import figures
 from ardvc.web.security import SESSION_COOKIE, WriteGuard
-from ardvc.web.state import session_of, state_of
+from ardvc.web.state import WebState, session_of, state_of
 from ardvc.web.views import analysis_view
 
 router = APIRouter(include_in_schema=False)
@@ -57,6 +57,15 @@ def render_page(
     if new_session:
         response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="strict", path="/")
     return response
+
+
+def authorised(request: Request, csrf_token: str, token: str) -> WebState:
+    """The state, once the form proves it came from this browser session and carries the
+    lab's write token (:class:`~ardvc.web.security.WriteRefused` otherwise)."""
+    state = state_of(request)
+    state.guard.check_csrf(session_of(request), csrf_token)
+    state.guard.check_token(token)
+    return state
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -138,9 +147,7 @@ def tag_analysis(
     csrf_token: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
 ) -> Response:
-    state = state_of(request)
-    state.guard.check_csrf(session_of(request), csrf_token)
-    state.guard.check_token(token)
+    state = authorised(request, csrf_token, token)
     with state.lock:
         analysis = state.lab.analysis_in(repo, name)
         result = state.lab.tag(repo, [analysis.name], tag, note=note or None)
@@ -185,9 +192,7 @@ def save_interpreted_age(
     name: Annotated[str, Form()] = "",
     aliquot: Annotated[str, Form()] = "",
 ) -> Response:
-    state = state_of(request)
-    state.guard.check_csrf(session_of(request), csrf_token)
-    state.guard.check_token(token)
+    state = authorised(request, csrf_token, token)
     with state.lock:
         lab = state.lab
         names: list[str] = []

@@ -18,6 +18,8 @@ with warnings.catch_warnings():  # starlette suggests httpx2 for its test client
     from fastapi.testclient import TestClient
 
 from ardvc.api import Lab
+from ardvc.config import Level
+from ardvc.errors import SecretInSharedConfigError
 from ardvc.reduction.evolution import evolutions
 from ardvc.report.steps import group_rows
 from ardvc.web import WebSettings, create_app
@@ -226,6 +228,14 @@ def test_read_only_server_and_host_guard(lab: Lab) -> None:
         assert refused.status_code == 403 and "read-only" in refused.text
     with TestClient(app, base_url="http://evil.example") as c:
         assert c.get("/").status_code == 400  # DNS-rebinding guard: foreign Host header
+
+
+def test_the_token_lives_in_config_local_only(lab: Lab) -> None:
+    with pytest.raises(SecretInSharedConfigError):
+        lab.config.set("web.token", "x", Level.LAB)
+    assert lab.config.setting("web.token").level is Level.LOCAL
+    assert lab.config.setting("web.token").shown() == "***"
+    assert TOKEN not in (lab.workspace.config_file).read_text()
 
 
 def test_serve_binds_to_loopback_unless_allowed(lab: Lab) -> None:

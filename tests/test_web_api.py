@@ -68,6 +68,8 @@ def test_catalogue_search_is_lab_find(client: TestClient, lab: Lab) -> None:
     assert [a["record_id"] for a in api] == [r.record_id for r in expected]
     bad = client.get("/", params={"since": "last tuesday"})
     assert "not an ISO date" in bad.text
+    wrong = client.get("/", params={"sample": "x", "limit": "many"})
+    assert wrong.status_code == 400 and "limit must be a whole number" in wrong.text
 
 
 def test_analysis_page_and_api_show_the_stored_and_reduced_values(

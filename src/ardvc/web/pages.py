@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ardvc.data.history import entry_changes
-from ardvc.errors import ArdvcError, NotFoundError
+from ardvc.errors import ArdvcError, NotFoundError, UsageError
 from ardvc.formats.tags import KNOWN_TAGS
 from ardvc.index.query import Filters, parse_time
 from ardvc.reduce.inputs import ISOTOPES
@@ -75,7 +75,7 @@ def catalogue(request: Request) -> Response:
     searched = any(k in form for k, _ in SEARCH_FIELDS)
     records: list[Any] = []
     error = None
-    limit = min(int(form.get("limit", "200") or 200), MAX_LIMIT)
+    limit = min(_int(form.get("limit"), "limit") or 200, MAX_LIMIT)
     if searched:
         with state.lock:
             zone = state.lab.config.get("lab.timezone") or None
@@ -96,6 +96,16 @@ def catalogue(request: Request) -> Response:
         "fields": SEARCH_FIELDS, "form": form, "records": records, "searched": searched,
         "error": error, "limit": limit,
     })  # fmt: skip
+
+
+def _int(value: str | None, name: str) -> int | None:
+    """A whole number from a query or form field (``None`` when empty)."""
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise UsageError(f"{name} must be a whole number, not {value!r}") from exc
 
 
 def _many(value: str | None) -> list[str]:
@@ -159,8 +169,7 @@ def tag_analysis(
 
 def _sample_args(request: Request) -> dict[str, Any]:
     q = request.query_params
-    aliquot = q.get("aliquot")
-    return {"aliquot": int(aliquot) if aliquot else None, "at": q.get("at") or None,
+    return {"aliquot": _int(q.get("aliquot"), "aliquot"), "at": q.get("at") or None,
             "meta_at": q.get("meta_at") or None}  # fmt: skip
 
 
@@ -196,8 +205,9 @@ def save_interpreted_age(
     with state.lock:
         lab = state.lab
         names: list[str] = []
-        if aliquot:
-            names = [a.name for a in lab.sample(repo, identifier, aliquot=int(aliquot)).analyses]
+        chosen = _int(aliquot, "aliquot")
+        if chosen is not None:
+            names = [a.name for a in lab.sample(repo, identifier, aliquot=chosen).analyses]
         plan, result = lab.save_interpreted_age(
             repo, identifier, names=names, name=name or None, preferred=preferred or None
         )

@@ -36,6 +36,8 @@ from ardvc.persist.collection import CollectionFits
 from ardvc.persist.journal import RunJournal
 from ardvc.persist.outbox import Outbox
 from ardvc.persist.persister import Persister, PersisterSettings
+from ardvc.provenance import BlameLine, Revision, ValueDiff, blame, value_diff, value_history
+from ardvc.provenance.history import ITEMS
 from ardvc.reduction.flux_fit import FluxFit, fit_level_flux, save_flux_fit
 from ardvc.reduction.run import Reduction, reduce_analyses
 from ardvc.reduction.select import DEFAULT_TYPES, select_analyses
@@ -298,3 +300,42 @@ class Lab:
             f"no analysis {name!r} in {', '.join(names) or 'any repository'}",
             hint="give the repository with --repo, or check the run ID / uuid",
         )
+
+    # --- provenance ---------------------------------------------------------------------
+
+    def _repo_holding(self, name: str, repo: str | None, rev: str | None) -> DataRepo:
+        return self.repo(repo) if repo else self.repo(self.analysis(name, rev=rev).repo)
+
+    def history(
+        self,
+        name: str,
+        *,
+        repo: str | None = None,
+        rev: str | None = None,
+        kinds: Sequence[str] | None = None,
+        limit: int | None = None,
+    ) -> list[Revision]:
+        """The commits that changed the analysis' files of ``kinds`` (default: the value
+        files), newest first, each with its values before and after."""
+        data = self._repo_holding(name, repo, rev)
+        return list(value_history(data, name, rev=rev, items=kinds, limit=limit))
+
+    def blame(
+        self, name: str, isotope: str, *, repo: str | None = None, rev: str | None = None
+    ) -> list[BlameLine]:
+        """The commits that set the intercept, baseline, blank and IC factor of
+        ``isotope`` as they are at ``rev``."""
+        return blame(self._repo_holding(name, repo, rev), name, isotope, rev)
+
+    def value_diff(
+        self,
+        name: str,
+        rev1: str,
+        rev2: str | None = None,
+        *,
+        repo: str | None = None,
+        kinds: Sequence[str] | None = None,
+    ) -> ValueDiff:
+        """Value-level difference of the analysis between two revisions."""
+        data = self._repo_holding(name, repo, None)
+        return value_diff(data, name, rev1, rev2, kinds or ITEMS)

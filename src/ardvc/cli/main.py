@@ -16,6 +16,7 @@ from ardvc.cli.flux_cmd import flux_cmd
 from ardvc.cli.ia_cmd import ia_group
 from ardvc.cli.index_cmd import find_cmd, index_group
 from ardvc.cli.init_cmd import init_cmd
+from ardvc.cli.provenance_cmd import register as register_provenance
 from ardvc.cli.reduce_cmd import reduce_cmd
 from ardvc.cli.refs_cmd import register as register_refs
 from ardvc.cli.repo_cmd import ls_cmd, repo_group
@@ -87,3 +88,4 @@ main.add_command(flux_cmd)
 main.add_command(demo_cmd)
 register_refs(main)
 register_acquire(main)
+register_provenance(main)

@@ -11,7 +11,7 @@ The CLI and the web UI are thin shells over this class.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +24,7 @@ from ardvc.data import Analysis, DataRepo
 from ardvc.errors import AnalysisNotFoundError, ArdvcError, RepositoryNotFoundError
 from ardvc.formats.names import check_safe_name
 from ardvc.gitstore import Author, CommitPolicy, CommitResult, GitRepo
+from ardvc.health import DoctorCheck, FsckReport, LabView, doctor, fsck
 from ardvc.identity import resolve_author
 from ardvc.index.catalog import Catalog
 from ardvc.index.db import create_engine_for, index_url
@@ -339,3 +340,27 @@ class Lab:
         """Value-level difference of the analysis between two revisions."""
         data = self._repo_holding(name, repo, None)
         return value_diff(data, name, rev1, rev2, kinds or ITEMS)
+
+    # --- health -------------------------------------------------------------------------
+
+    def view(self) -> LabView:
+        """What fsck and doctor look at."""
+        return LabView(self.root, self.config, self.index_sources, lambda: self.catalog,
+                       self.outbox)  # fmt: skip
+
+    def fsck(
+        self,
+        *,
+        repair: bool = False,
+        checks: Sequence[str] = (),
+        progress: Callable[[str], None] | None = None,
+    ) -> FsckReport:
+        """Cross-check index, git history and outbox; ``repair`` fixes what it can."""
+        return fsck(self.view(), repair=repair, checks=checks, progress=progress)
+
+    @classmethod
+    def doctor(
+        cls, root: Path | str | None = None, *, overrides: Mapping[str, str] | None = None
+    ) -> list[DoctorCheck]:
+        """Environment and lab checks, each with a remedy; works without a lab too."""
+        return doctor(lambda: cls.open(root, overrides=overrides).view())

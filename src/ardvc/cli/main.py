@@ -13,6 +13,7 @@ from ardvc.cli.context import CliContext
 from ardvc.cli.demo_cmd import demo_cmd
 from ardvc.cli.fit_cmd import fit_cmd
 from ardvc.cli.flux_cmd import flux_cmd
+from ardvc.cli.health_cmd import register as register_health
 from ardvc.cli.ia_cmd import ia_group
 from ardvc.cli.index_cmd import find_cmd, index_group
 from ardvc.cli.init_cmd import init_cmd
@@ -89,3 +90,4 @@ main.add_command(demo_cmd)
 register_refs(main)
 register_acquire(main)
 register_provenance(main)
+register_health(main)

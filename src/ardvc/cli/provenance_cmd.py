@@ -86,9 +86,15 @@ def _needs_repo(repo: str | None, rev: str | None) -> None:
 @pass_ctx
 @report_errors
 def log_cmd(
-    cli: CliContext, name: str, repo: str | None, rev: str | None, kinds: tuple[str, ...],
-    limit: int | None, all_fields: bool, as_json: bool,
-) -> None:  # fmt: skip
+    cli: CliContext,
+    name: str,
+    repo: str | None,
+    rev: str | None,
+    kinds: tuple[str, ...],
+    limit: int | None,
+    all_fields: bool,
+    as_json: bool,
+) -> None:
     """The commits that changed an analysis, newest first: tag, author, date and every
     value before and after.
 
@@ -144,16 +150,33 @@ def blame_cmd(
         return
     rows = [
         (
-            line.quantity, line.key, shown(line.value), shown(line.error), line.fit or "—",
-            (line.commit or "—")[:10], line.time.strftime("%Y-%m-%d") if line.time else "—",
-            line.author, line.summary[:60],
-            "—" if line.previous is None else f"{shown(line.previous[0])} ± "
-            f"{shown(line.previous[1])}",
+            line.quantity,
+            line.key,
+            shown(line.value),
+            shown(line.error),
+            line.fit or "—",
+            (line.commit or "—")[:10],
+            line.time.strftime("%Y-%m-%d") if line.time else "—",
+            line.author,
+            line.summary[:60],
+            "—"
+            if line.previous is None
+            else f"{shown(line.previous[0])} ± {shown(line.previous[1])}",
         )
         for line in lines
-    ]  # fmt: skip
-    columns = ("quantity", "key", "value", "error", "fit", "commit", "date", "author",
-               "message", "before")  # fmt: skip
+    ]
+    columns = (
+        "quantity",
+        "key",
+        "value",
+        "error",
+        "fit",
+        "commit",
+        "date",
+        "author",
+        "message",
+        "before",
+    )
     cli.console.print(table(f"{name} {isotope}", columns, rows))
 
 
@@ -162,15 +185,25 @@ def blame_cmd(
 @click.argument("rev1")
 @click.argument("rev2", required=False)
 @click.option("--repo", metavar="NAME", help="Data repository (default: search all).")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(ITEMS),
-              help="File kinds to compare (repeatable; default: all).")  # fmt: skip
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(ITEMS),
+    help="File kinds to compare (repeatable; default: all).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_ctx
 @report_errors
 def diff_cmd(
-    cli: CliContext, name: str, rev1: str, rev2: str | None, repo: str | None,
-    kinds: tuple[str, ...], as_json: bool,
-) -> None:  # fmt: skip
+    cli: CliContext,
+    name: str,
+    rev1: str,
+    rev2: str | None,
+    repo: str | None,
+    kinds: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """Value-level difference of an analysis between two revisions (REV2: the head).
 
     Not a text diff: only values that differ are listed, per isotope or detector and
@@ -191,8 +224,10 @@ def diff_cmd(
     for diff in result.files:
         print_file(cli.console, diff, all_fields=True)
     changed = sum(1 for f in result.files if f.changes)
-    cli.console.print(f"{changed} files with value changes, "
-                      f"{len(result.files) - changed} without", highlight=False)  # fmt: skip
+    cli.console.print(
+        f"{changed} files with value changes, {len(result.files) - changed} without",
+        highlight=False,
+    )
 
 
 def register(main: click.Group) -> None:

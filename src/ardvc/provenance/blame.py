@@ -25,8 +25,12 @@ from ardvc.gitstore.messages import message_tag
 from ardvc.gitstore.objects import blob_at
 from ardvc.provenance.history import State, Watch, changed_commits
 
-QUANTITIES = (("intercept", "intercepts"), ("baseline", "baselines"), ("blank", "blanks"),
-              ("icfactor", "icfactors"))  # fmt: skip
+QUANTITIES = (
+    ("intercept", "intercepts"),
+    ("baseline", "baselines"),
+    ("blank", "blanks"),
+    ("icfactor", "icfactors"),
+)
 UNREADABLE = ("unreadable",)
 
 
@@ -54,12 +58,19 @@ class BlameLine:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "quantity": self.quantity, "key": self.key, "path": self.path,
-            "value": self.value, "error": self.error, "fit": self.fit, "commit": self.commit,
-            "tag": self.tag, "summary": self.summary, "author": self.author,
+            "quantity": self.quantity,
+            "key": self.key,
+            "path": self.path,
+            "value": self.value,
+            "error": self.error,
+            "fit": self.fit,
+            "commit": self.commit,
+            "tag": self.tag,
+            "summary": self.summary,
+            "author": self.author,
             "time": self.time.isoformat() if self.time else None,
             "previous": list(self.previous) if self.previous else None,
-        }  # fmt: skip
+        }
 
 
 def _entry(raw: pygit2.Repository, state: State, item: str, key: str) -> Any:
@@ -162,7 +173,15 @@ def _line(
     if commit is None:
         return BlameLine(label, key, path, value, error, fit)
     return BlameLine(
-        label, key, path, value, error, fit, commit=str(commit.id),
+        label,
+        key,
+        path,
+        value,
+        error,
+        fit,
+        commit=str(commit.id),
         summary=commit.message.splitlines()[0] if commit.message else "",
-        author=commit.author.name, time=commit_time(commit), previous=previous,
-    )  # fmt: skip
+        author=commit.author.name,
+        time=commit_time(commit),
+        previous=previous,
+    )

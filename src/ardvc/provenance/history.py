@@ -35,13 +35,29 @@ from ardvc.gitstore.objects import blob_at, lookup, name_of
 from ardvc.provenance.valuediff import FileDiff, Version, diff_file
 
 ITEMS: tuple[str, ...] = (
-    "main", ".data", "intercepts", "baselines", "blanks", "icfactors", "tags",
-    "peakcenter", "extraction", "monitor", "logs", "ia",
-)  # fmt: skip
+    "main",
+    ".data",
+    "intercepts",
+    "baselines",
+    "blanks",
+    "icfactors",
+    "tags",
+    "peakcenter",
+    "extraction",
+    "monitor",
+    "logs",
+    "ia",
+)
 """File kinds of an analysis that history can follow (``main`` = the analysis file)."""
 VALUE_ITEMS: tuple[str, ...] = (
-    "main", "intercepts", "baselines", "blanks", "icfactors", "tags", "ia",
-)  # fmt: skip
+    "main",
+    "intercepts",
+    "baselines",
+    "blanks",
+    "icfactors",
+    "tags",
+    "ia",
+)
 """What ``ardvc log`` follows unless told otherwise: the files that hold values."""
 _IA_NUMBER = re.compile(r"^_\d+$")
 
@@ -162,10 +178,15 @@ class Revision:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "commit": self.commit, "parents": list(self.parents), "tag": self.tag,
-            "message": self.message, "author": self.author, "email": self.email,
-            "time": self.time.isoformat(), "files": [f.as_dict() for f in self.files],
-        }  # fmt: skip
+            "commit": self.commit,
+            "parents": list(self.parents),
+            "tag": self.tag,
+            "message": self.message,
+            "author": self.author,
+            "email": self.email,
+            "time": self.time.isoformat(),
+            "files": [f.as_dict() for f in self.files],
+        }
 
 
 def _root_ids(tree: pygit2.Tree, names: Sequence[str]) -> tuple[str | None, ...]:
@@ -267,9 +288,14 @@ class ValueDiff:
     files: list[FileDiff]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"repo": self.repo, "name": self.name, "record_id": self.record_id,
-                "rev1": self.rev1, "rev2": self.rev2,
-                "files": [f.as_dict() for f in self.files]}  # fmt: skip
+        return {
+            "repo": self.repo,
+            "name": self.name,
+            "record_id": self.record_id,
+            "rev1": self.rev1,
+            "rev2": self.rev2,
+            "files": [f.as_dict() for f in self.files],
+        }
 
 
 def value_diff(
@@ -284,7 +310,9 @@ def value_diff(
     except AnalysisNotFoundError:  # removed by rev2: locate it at rev1 (or fail there)
         analysis = repo.analysis(name, str(first.id))
     watch = Watch.of(analysis, check_items(items))
-    files = diff_states(repo.git.raw, watch.state(first.tree), watch.state(second.tree),
-                        watch.names)  # fmt: skip
-    return ValueDiff(repo.name, analysis.name, analysis.record_id, str(first.id),
-                     str(second.id), files)  # fmt: skip
+    files = diff_states(
+        repo.git.raw, watch.state(first.tree), watch.state(second.tree), watch.names
+    )
+    return ValueDiff(
+        repo.name, analysis.name, analysis.record_id, str(first.id), str(second.id), files
+    )

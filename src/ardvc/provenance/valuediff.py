@@ -52,8 +52,13 @@ class ValueChange:
         return float(b) / float(a)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "field": self.field, "before": self.before,
-                "after": self.after, "ratio": self.ratio}  # fmt: skip
+        return {
+            "key": self.key,
+            "field": self.field,
+            "before": self.before,
+            "after": self.after,
+            "ratio": self.ratio,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +85,15 @@ class FileDiff:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "item": self.item, "before_path": self.before_path, "after_path": self.after_path,
-            "before_blob": self.before_blob, "after_blob": self.after_blob,
-            "status": self.status, "error": self.error,
+            "item": self.item,
+            "before_path": self.before_path,
+            "after_path": self.after_path,
+            "before_blob": self.before_blob,
+            "after_blob": self.after_blob,
+            "status": self.status,
+            "error": self.error,
             "changes": [c.as_dict() for c in self.changes],
-        }  # fmt: skip
+        }
 
 
 def _is_number(value: Any) -> bool:

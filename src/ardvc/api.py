@@ -22,6 +22,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from ardvc.config import Config
 from ardvc.data import Analysis, DataRepo
 from ardvc.errors import AnalysisNotFoundError, ArdvcError, RepositoryNotFoundError
+from ardvc.exps import (
+    Applied,
+    ApplyOptions,
+    Comparison,
+    Experiment,
+    ExperimentRequest,
+    ExperimentStore,
+    apply_experiment,
+    compare,
+    run_experiment,
+)
 from ardvc.formats.names import check_safe_name
 from ardvc.gitstore import Author, CommitPolicy, CommitResult, GitRepo
 from ardvc.health import DoctorCheck, FsckReport, LabView, doctor, fsck
@@ -364,3 +375,34 @@ class Lab:
     ) -> list[DoctorCheck]:
         """Environment and lab checks, each with a remedy; works without a lab too."""
         return doctor(lambda: cls.open(root, overrides=overrides).view())
+
+    # --- experiments --------------------------------------------------------------------
+
+    @property
+    def experiments(self) -> ExperimentStore:
+        """What-if reductions in ``.ardvc/tmp/exps`` (list, load, remove)."""
+        return ExperimentStore(self.workspace.exps_dir)
+
+    def run_experiment(
+        self, request: ExperimentRequest, progress: Callable[[str], None] | None = None
+    ) -> Experiment:
+        """Refit and reduce ``request``'s selection in its own repository; the lab's
+        branches are only read."""
+        data = self.repo(request.repo)
+        return run_experiment(
+            self.experiments, data, self.meta, self.config, self.author(), request, progress
+        )
+
+    def compare_experiment(self, name: str) -> list[Comparison]:
+        """The experiment's ages beside ``ardvc reduce``'s with the lab's settings now."""
+        experiment = self.experiments.load(name)
+        current = self.reduce(experiment.repo, experiment.analyses, types=None)
+        return compare(experiment, current.results)
+
+    def apply_experiment(self, name: str, options: ApplyOptions | None = None) -> Applied:
+        """Commit the experiment's refits (and interpreted ages) in the lab."""
+        experiment = self.experiments.load(name)
+        return apply_experiment(
+            self.experiments, name, self.repo(experiment.repo), self.meta, self.author(),
+            options or ApplyOptions(),
+        )  # fmt: skip

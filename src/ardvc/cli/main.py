@@ -11,6 +11,7 @@ from ardvc.cli.acquire_cmd import register as register_acquire
 from ardvc.cli.config_cmd import config_cmd
 from ardvc.cli.context import CliContext
 from ardvc.cli.demo_cmd import demo_cmd
+from ardvc.cli.exp_cmd import exp_group
 from ardvc.cli.fit_cmd import fit_cmd
 from ardvc.cli.flux_cmd import flux_cmd
 from ardvc.cli.health_cmd import register as register_health
@@ -87,6 +88,7 @@ main.add_command(index_group)
 main.add_command(find_cmd)
 main.add_command(flux_cmd)
 main.add_command(demo_cmd)
+main.add_command(exp_group)
 register_refs(main)
 register_acquire(main)
 register_provenance(main)

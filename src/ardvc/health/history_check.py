@@ -127,11 +127,11 @@ def mass_deletions(git: GitRepo, limit: int) -> Iterator[Deletion]:
 
 
 def deleted_paths(git: GitRepo, deletion: Deletion) -> list[str]:
-    """The files the commit deleted, leaving out dot-files (``.DS_Store``), which nobody
-    restores and nothing reads."""
+    """The files the commit deleted, leaving out dot-files (``.DS_Store``; folders such as
+    ``.data/`` count), which nobody restores and nothing reads."""
     diff = git.raw.diff(deletion.parent, deletion.commit)
     deleted = (d.old_file.path for d in diff.deltas if d.status == DeltaStatus.DELETED)
-    return [p for p in deleted if not any(part.startswith(".") for part in p.split("/"))]
+    return [p for p in deleted if not p.rsplit("/", 1)[-1].startswith(".")]
 
 
 def restoration(git: GitRepo, deletion: Deletion, paths: list[str]) -> tuple[str | None, list[str]]:

@@ -70,8 +70,8 @@ def test_log_shows_the_2021_bulk_icfactor_edit(lab: Lab) -> None:
             k: v for k, v in before.items() if k != "L2(CDD)"
         }
     revisions = lab.history(LUSK_RUN, kinds=["icfactors"])
-    assert [r.commit for r in revisions][0] == BULK
     bulk = revisions[0]
+    assert bulk.commit == BULK
     assert bulk.tag == "ICFactor" and bulk.author == "Jake Ross"
     assert bulk.summary == f"<ICFactor> bulk edit scaled icfactor by {SCALE}"
     (diff,) = bulk.files
@@ -107,8 +107,9 @@ def _git_log(path: Path, paths: list[str]) -> list[str]:
     return git(path, "log", "--format=%H", "HEAD", "--", *paths).split()
 
 
-@pytest.mark.parametrize(("repo", "name"), [("Lusk01121", LUSK_RUN), ("Cornudas", "69421-02F"),
-                                            ("IR998", "65761-05")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("repo", "name"), [("Lusk01121", LUSK_RUN), ("Cornudas", "69421-02F"), ("IR998", "65761-05")]
+)
 def test_history_commits_equal_git_log(lab: Lab, repo: str, name: str) -> None:
     """The commits ``ardvc log`` lists for every file kind are exactly those ``git log``
     lists for every path a reader could find them at (same history simplification)."""
@@ -118,7 +119,7 @@ def test_history_commits_equal_git_log(lab: Lab, repo: str, name: str) -> None:
     paths = [p for group in watch.candidates.values() for p in group]
     for folder, prefix in watch.ia_folders:
         paths += [f"{folder}/{prefix}.ia.json", f"{folder}/{prefix}_*.ia.json"]
-    ours = [r.commit for r in value_history(data, name, items=list(watch.candidates) + ["ia"])]
+    ours = [r.commit for r in value_history(data, name, items=[*watch.candidates, "ia"])]
     assert ours == _git_log(data.git.path, paths)
     assert len(ours) >= 5  # collection (main, .data, ISOEVO, BLANKS, ICFactor) at least
 
@@ -162,15 +163,18 @@ def test_blame_passes_over_rewrites_and_follows_values(ir998: DataRepo, lab: Lab
     assert lines["icfactor"].commit == BULK and lines["icfactor"].key == "L2(CDD)"
     assert lines["icfactor"].previous == (1.0, 1e-20)
     assert lines["icfactor"].value == SCALE
-    for quantity, file in (("intercept", "666/intercepts/81-03L.inte.json"),
-                           ("baseline", "666/baselines/81-03L.base.json"),
-                           ("blank", "666/blanks/81-03L.blan.json")):  # fmt: skip
+    for quantity, file in (
+        ("intercept", "666/intercepts/81-03L.inte.json"),
+        ("baseline", "666/baselines/81-03L.base.json"),
+        ("blank", "666/blanks/81-03L.blan.json"),
+    ):
         (only,) = _git_log(path, [file])  # written once, at collection
         assert lines[quantity].commit == only and lines[quantity].previous is None
     stored = git_json(path, "HEAD", "666/intercepts/81-03L.inte.json")["Ar36"]
     assert (lines["intercept"].value, lines["intercept"].error) == (
-        stored["value"], stored["error"]
-    )  # fmt: skip
+        stored["value"],
+        stored["error"],
+    )
     # a commit that only marks the entry reviewed does not take the blame
     inte = "657/intercepts/61-05.inte.json"
     entries = json.loads(ir998.git.read(inte))
@@ -204,9 +208,20 @@ def test_diff_between_revisions(lab: Lab) -> None:
     # the same analysis, same revision twice: nothing differs
     assert value_diff(data, "69421-02F", last, last).files == []
     cli = CliRunner().invoke(
-        main, ["--root", str(lab.root), "diff", "69421-02F", first, last, "--repo", "Cornudas",
-               "--kind", "icfactors"],
-    )  # fmt: skip
+        main,
+        [
+            "--root",
+            str(lab.root),
+            "diff",
+            "69421-02F",
+            first,
+            last,
+            "--repo",
+            "Cornudas",
+            "--kind",
+            "icfactors",
+        ],
+    )
     assert cli.exit_code == 0, cli.output
     assert "H1 value: 1.0 → 1.00069175528331" in cli.output
     assert "1 files with value changes" in cli.output

@@ -25,7 +25,7 @@ from ardvc import __version__
 from ardvc.config import Config
 from ardvc.data import DataRepo
 from ardvc.errors import AnalysisNotFoundError, UsageError
-from ardvc.exps.runner import ReductionRequest, reduce_selection, stage_key
+from ardvc.exps.runner import ReductionRequest, reduce_selection
 from ardvc.exps.store import BRANCH, Experiment, ExperimentStore
 from ardvc.gitstore import Author, CommitPolicy, GitRepo
 from ardvc.logs import get_logger
@@ -188,7 +188,6 @@ def run_experiment(
             fit_error_type=fits.error_type if fits else None,
             skip_problems=request.skip_problems,
             commits=commits,
-            stage_key=stage_key(reduction_request),
             results=[r.as_dict() for r in reduction.results],
         )
         store.save(experiment, staging)

@@ -1,20 +1,16 @@
-"""The one function experiments reduce through, and the key of its inputs.
+"""The one function experiments reduce through.
 
-:func:`reduce_selection` is where the run-cache plugs in: its result depends only on
-what :func:`stage_key` hashes (every file blob of every analysis, the MetaRepo commit,
-the constants, the conventions and the ardvc version), so a cache can return a stored
-reduction for an equal key instead of computing it.
+Issue 7's run-cache memoises :func:`~ardvc.reduction.run.reduce_analyses` itself (a
+``runs=RunCache(...)`` argument keyed on every analysis blob, the MetaRepo trees, the
+parameters and the code): once it is merged, passing the lab's run-cache here is all an
+experiment needs to reuse an equal reduction instead of computing it again.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import orjson
-
-from ardvc import __version__
 from ardvc.data import Analysis, DataRepo
 from ardvc.meta import MetaRepo
 from ardvc.reduce.constants import ArArConstants
@@ -30,23 +26,6 @@ class ReductionRequest:
     meta_commit: str
     constants: ArArConstants
     conventions: Conventions
-
-
-def stage_key(request: ReductionRequest) -> str:
-    """sha256 of everything the reduction reads (blob ids name file contents exactly)."""
-    inputs = {
-        "stage": "reduce",
-        "ardvc": __version__,
-        "meta_commit": request.meta_commit,
-        "constants": request.constants.as_dict(),
-        "conventions": request.conventions.as_dict(),
-        "analyses": [
-            [a.name, sorted((str(m), f.blob_id) for m, f in a.files.items())]
-            for a in request.analyses
-        ],
-    }
-    encoded = orjson.dumps(inputs, option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY)
-    return hashlib.sha256(encoded).hexdigest()
 
 
 def reduce_selection(request: ReductionRequest) -> Reduction:

@@ -57,7 +57,6 @@ class Experiment(msgspec.Struct, kw_only=True):
     skip_problems: bool = False
     commits: list[str] = msgspec.field(default_factory=list)
     """The experiment's own commits (refits), in its repository."""
-    stage_key: str = ""
     results: list[dict[str, Any]] = msgspec.field(default_factory=list)
     applied: list[Applied] = msgspec.field(default_factory=list)
 

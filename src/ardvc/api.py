@@ -396,8 +396,10 @@ class Lab:
     def compare_experiment(self, name: str) -> list[Comparison]:
         """The experiment's ages beside ``ardvc reduce``'s with the lab's settings now."""
         experiment = self.experiments.load(name)
-        current = self.reduce(experiment.repo, experiment.analyses, types=None)
-        return compare(experiment, current.results)
+        data = self.repo(experiment.repo)
+        present = [n for n in experiment.analyses if data.locate(n) is not None]
+        current = self.reduce(experiment.repo, present, types=None) if present else None
+        return compare(experiment, current.results if current else [])
 
     def apply_experiment(self, name: str, options: ApplyOptions | None = None) -> Applied:
         """Commit the experiment's refits (and interpreted ages) in the lab."""

@@ -12,6 +12,7 @@ and renamed into place last, so a failed run leaves nothing behind.
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from collections.abc import Callable, Sequence
@@ -110,7 +111,12 @@ def _own_repository(path: Path, lab: GitRepo, base: str) -> GitRepo:
     pygit2.init_repository(str(path), bare=True)
     alternates = path / "objects" / "info" / "alternates"
     alternates.parent.mkdir(parents=True, exist_ok=True)
-    alternates.write_text(f"{(lab.git_dir / 'objects').resolve()}\n")
+    # relative, and the staging folder sits beside the final one: the link survives the
+    # rename into place and a move of the whole lab
+    target = os.path.relpath(
+        (lab.git_dir / "objects").resolve(), alternates.parent.parent.resolve()
+    )
+    alternates.write_text(f"{target}\n")
     raw = pygit2.Repository(str(path))
     raw.references.create(f"refs/heads/{BRANCH}", pygit2.Oid(hex=base))
     raw.set_head(f"refs/heads/{BRANCH}")

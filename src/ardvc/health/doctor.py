@@ -26,6 +26,7 @@ from ardvc.errors import ArdvcError
 from ardvc.gitstore import GitRepo
 from ardvc.gitstore.commit import LOCK_NAME
 from ardvc.health.findings import DoctorCheck, LabView
+from ardvc.health.index_check import index_exists
 from ardvc.health.remote import RemoteUnreachable, mask, remote_heads
 from ardvc.identity import resolve_author
 from ardvc.index import schema
@@ -125,6 +126,11 @@ def check_config(view: LabView) -> Iterator[DoctorCheck]:
 
 def check_index(view: LabView) -> Iterator[DoctorCheck]:
     catalog = view.catalog()
+    if not index_exists(catalog.engine):
+        yield DoctorCheck(
+            "index", "warn", f"{catalog.engine.url}: never built", "ardvc index rebuild"
+        )
+        return
     about = describe(catalog.engine)  # connects: an unreachable server fails here
     server = f"{about['backend']} {about['server_version']} at {about['url']}"
     current, head = schema.current_revision(catalog.engine), schema.head_revision()

@@ -11,9 +11,10 @@ repository again from scratch (:meth:`~ardvc.index.catalog.Catalog.reindex`).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import pygit2
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 
 from ardvc.data.locate import main_files
 from ardvc.gitstore import GitRepo
@@ -169,7 +170,8 @@ def _meta_rows(
 def _schema(view: LabView) -> tuple[Finding | None, bool]:
     """A schema finding, and whether the rows can be read at all."""
     engine = view.catalog().engine
-    current, head = schema.current_revision(engine), schema.head_revision()
+    current = schema.current_revision(engine) if index_exists(engine) else None
+    head = schema.head_revision()
     if current is None:
         return Finding(
             "index-missing",
@@ -197,6 +199,14 @@ def _schema(view: LabView) -> tuple[Finding | None, bool]:
         "ardvc index sync (upgrades the schema)",
         "warning",
     ), False
+
+
+def index_exists(engine: Engine) -> bool:
+    """False for an embedded index whose file was never made (connecting would make an
+    empty one: checking must not write)."""
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        return True
+    return Path(engine.url.database).exists()
 
 
 def check_index(view: LabView) -> Iterator[Finding]:

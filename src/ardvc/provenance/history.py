@@ -20,6 +20,7 @@ from typing import Any
 import pygit2
 
 from ardvc.data import Analysis, DataRepo
+from ardvc.data.analysis import ANALYSIS_MODIFIERS
 from ardvc.errors import AnalysisNotFoundError, UsageError
 from ardvc.formats.paths import (
     REDUCTION_MODIFIERS,
@@ -34,20 +35,7 @@ from ardvc.gitstore.messages import message_tag
 from ardvc.gitstore.objects import blob_at, lookup, name_of
 from ardvc.provenance.valuediff import FileDiff, Version, diff_file
 
-ITEMS: tuple[str, ...] = (
-    "main",
-    ".data",
-    "intercepts",
-    "baselines",
-    "blanks",
-    "icfactors",
-    "tags",
-    "peakcenter",
-    "extraction",
-    "monitor",
-    "logs",
-    "ia",
-)
+ITEMS: tuple[str, ...] = ("main", *ANALYSIS_MODIFIERS, "ia")
 """File kinds of an analysis that history can follow (``main`` = the analysis file)."""
 VALUE_ITEMS: tuple[str, ...] = (
     "main",

@@ -75,7 +75,7 @@ def time_cold(root: Path, records: list[AnalysisRecord]) -> dict[str, float]:
         for record in records:
             start = time.perf_counter()
             lab = Lab.open(root)
-            view = analysis_view(lab, record.repo, record.name, history=lab.history)
+            view = analysis_view(lab, record.repo, record.name, history=lab.analysis_history)
             _ = [web_figures.evolution(ev) for ev in view.evolutions]
             samples.append(time.perf_counter() - start)
     finally:

@@ -112,7 +112,7 @@ def test_tagging_commits_tag_files_and_is_seen_everywhere(lab: Lab) -> None:
     path = next(p for p in again.written)
     assert json.loads(git(repo_dir, "show", f"{again.commit}:{path}"))["note"] == "gas leak"
     # the history of 02A now starts with the two tag commits
-    history = lab.history(lab.analysis("69421-02A", repo="Cornudas"))
+    history = lab.analysis_history(lab.analysis("69421-02A", repo="Cornudas"))
     assert [e.commit for e in history[:2]] == [again.commit, result.commit]
     assert history[0].tag == "TAG"
 

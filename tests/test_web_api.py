@@ -105,7 +105,7 @@ def test_analysis_page_and_api_show_the_stored_and_reduced_values(
 
 def test_provenance_lists_commits_with_value_diffs(client: TestClient, lab: Lab) -> None:
     analysis = lab.analysis(CORNUDAS_02F, repo="Cornudas")
-    history = lab.history(analysis)
+    history = lab.analysis_history(analysis)
     page = client.get(f"/analyses/Cornudas/{CORNUDAS_02F}").text
     for entry in history:
         assert entry.commit[:10] in page

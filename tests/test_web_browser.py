@@ -150,7 +150,7 @@ def test_search_open_an_analysis_and_see_its_evolutions(page: Any, base_url: str
             names = page.evaluate(f"document.getElementById('{div}').data.map(d => d.name)")
             assert "outliers" in names
     history = page.locator("#history > li")
-    assert history.count() == len(lab.history(analysis))
+    assert history.count() == len(lab.analysis_history(analysis))
     history.nth(0).locator("summary").click()  # value diff loads on demand
     page.wait_for_selector("#history > li >> nth=0 >> .changes-table")
     shot(page, "analysis")

@@ -177,7 +177,7 @@ def get_history(
         lab = state.lab
         analysis = lab.analysis_in(repo, name)
         out = []
-        for entry in lab.history(analysis, limit=limit):
+        for entry in lab.analysis_history(analysis, limit=limit):
             item = history_dict(entry)
             if values:
                 item["values"] = [asdict(c) for c in entry_changes(lab.repo(repo), entry)]

@@ -88,7 +88,7 @@ class WebState:
 
         def history() -> list[HistoryEntry]:
             shared = _cached(self.walks, (repo, commit), WALK_CACHE, walk)
-            return self.lab.history(analysis, limit=HISTORY_LIMIT, walk=shared)
+            return self.lab.analysis_history(analysis, limit=HISTORY_LIMIT, walk=shared)
 
         return _cached(self.histories, (repo, commit, analysis.name), HISTORY_CACHE, history)
 

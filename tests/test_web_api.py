@@ -20,6 +20,7 @@ with warnings.catch_warnings():  # starlette suggests httpx2 for its test client
 from ardvc.api import Lab
 from ardvc.config import Level
 from ardvc.errors import SecretInSharedConfigError
+from ardvc.provenance.history import ITEMS
 from ardvc.reduction.evolution import evolutions
 from ardvc.report.steps import group_rows
 from ardvc.web import WebSettings, create_app
@@ -104,21 +105,23 @@ def test_analysis_page_and_api_show_the_stored_and_reduced_values(
 
 
 def test_provenance_lists_commits_with_value_diffs(client: TestClient, lab: Lab) -> None:
-    analysis = lab.analysis(CORNUDAS_02F, repo="Cornudas")
-    history = lab.analysis_history(analysis)
+    """Every commit that changed any file of the analysis (ardvc log's history, all file
+    kinds), its values before and after in the fragment a commit opens to."""
+    history = lab.history(CORNUDAS_02F, repo="Cornudas", kinds=ITEMS)
     page = client.get(f"/analyses/Cornudas/{CORNUDAS_02F}").text
-    for entry in history:
-        assert entry.commit[:10] in page
-    api = client.get(f"/api/analyses/Cornudas/{CORNUDAS_02F}/history?values=true").json()
-    assert [e["commit"] for e in api] == [e.commit for e in history]
+    listed = re.findall(r'data-src="/analyses/Cornudas/[^/]+/changes/([0-9a-f]{40})"', page)
+    assert listed == [e.commit for e in history] and len(listed) >= 9
+    api = client.get(f"/api/analyses/Cornudas/{CORNUDAS_02F}/history").json()
+    assert [e["commit"] for e in api] == listed
     assert api[-1]["tag"] == "COLLECTION"
-    refit = next(e for e in api if e["commit"].startswith("f22e186e"))
-    keys = {v["key"] for v in refit["values"]}
-    assert "Ar40.value" in keys or any(k.endswith(".value") for k in keys)
+    refit = next(e for e in api if e["commit"].startswith("f22e186e"))  # an intercept refit
+    (intercepts,) = refit["files"]
+    assert intercepts["item"] == "intercepts" and intercepts["status"] == "modified"
+    values = {(c["key"], c["field"]): c for c in intercepts["changes"]}
     fragment = client.get(f"/analyses/Cornudas/{CORNUDAS_02F}/changes/{refit['commit'][:12]}")
     assert fragment.status_code == 200 and "changes-table" in fragment.text
-    for value in refit["values"][:3]:
-        assert value["key"] in fragment.text
+    for (key, field), change in list(values.items())[:5]:
+        assert f"{key}.{field}" in fragment.text and str(change["after"]) in fragment.text
 
 
 def test_sample_page_and_api(client: TestClient, lab: Lab) -> None:

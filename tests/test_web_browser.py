@@ -23,6 +23,7 @@ import pytest
 import uvicorn
 
 from ardvc.api import Lab
+from ardvc.provenance.history import ITEMS
 from ardvc.reduction.evolution import evolutions
 from ardvc.web import WebSettings, create_app
 from ardvc.web.app import LOOPBACK_HOSTS
@@ -150,7 +151,7 @@ def test_search_open_an_analysis_and_see_its_evolutions(page: Any, base_url: str
             names = page.evaluate(f"document.getElementById('{div}').data.map(d => d.name)")
             assert "outliers" in names
     history = page.locator("#history > li")
-    assert history.count() == len(lab.analysis_history(analysis))
+    assert history.count() == len(lab.history(CORNUDAS_02F, repo="Cornudas", kinds=ITEMS))
     history.nth(0).locator("summary").click()  # value diff loads on demand
     page.wait_for_selector("#history > li >> nth=0 >> .changes-table")
     shot(page, "analysis")

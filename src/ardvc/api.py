@@ -21,7 +21,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ardvc.config import Config
 from ardvc.data import Analysis, DataRepo, RepoSummary
-from ardvc.data.history import CommitWalk, HistoryEntry, analysis_history
 from ardvc.data.tags import write_tags
 from ardvc.errors import AnalysisNotFoundError, ArdvcError, RepositoryNotFoundError
 from ardvc.exps import (
@@ -353,14 +352,6 @@ class Lab:
             data, self.meta, analyses, identifier=identifier, aliquot=aliquot, meta_rev=meta_at,
             constants=constants, conventions=convs,
         )  # fmt: skip
-
-    def analysis_history(
-        self, analysis: Analysis, *, limit: int | None = None, walk: CommitWalk | None = None
-    ) -> list[HistoryEntry]:
-        """Commits that changed any of ``analysis``' files, newest first, with the files
-        each changed (``data.history``; the web UI's provenance; ``history`` gives the
-        values of each revision)."""
-        return analysis_history(self.repo(analysis.repo), analysis, limit=limit, walk=walk)
 
     def tag(
         self, repo: str, names: Sequence[str], tag: str, *, note: str | None = None

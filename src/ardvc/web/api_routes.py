@@ -3,7 +3,7 @@ interpreted ages and repositories, read from git; writes take ``Authorization: B
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import msgspec
@@ -11,10 +11,10 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from ardvc.data.history import entry_changes
 from ardvc.data.view import IsotopeRow
 from ardvc.errors import NotFoundError
 from ardvc.index.query import AnalysisRecord, Filters, parse_time
+from ardvc.provenance.history import ITEMS
 from ardvc.reduction.evolution import Evolution
 from ardvc.reduction.ia_list import IASummary, ia_files, read_ia_path
 from ardvc.reduction.sample import SampleReport
@@ -24,7 +24,7 @@ from ardvc.report.steps import GroupRow, StepRow, group_rows, step_rows
 from ardvc.report.xlsx import step_table_workbook
 from ardvc.web.security import bearer
 from ardvc.web.state import state_of
-from ardvc.web.views import analysis_view, history_dict
+from ardvc.web.views import analysis_view
 
 router = APIRouter(prefix="/api", tags=["api"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -167,22 +167,16 @@ def get_evolutions(
 
 
 @router.get("/analyses/{repo}/{name}/history", summary="Commits that changed the analysis")
-def get_history(
-    request: Request, repo: str, name: str, values: bool = False, limit: int = 200
-) -> list[dict[str, Any]]:
-    """Newest first, with Pychron's message tag; ``values=true`` adds every value that each
-    commit changed (before/after, dotted keys into the file's JSON)."""
+def get_history(request: Request, repo: str, name: str, limit: int = 200) -> list[dict[str, Any]]:
+    """Newest first, with Pychron's message tag and, per file, every value the commit
+    changed (before/after), as ``ardvc log`` shows them."""
     state = state_of(request)
     with state.lock:
-        lab = state.lab
-        analysis = lab.analysis_in(repo, name)
-        out = []
-        for entry in lab.analysis_history(analysis, limit=limit):
-            item = history_dict(entry)
-            if values:
-                item["values"] = [asdict(c) for c in entry_changes(lab.repo(repo), entry)]
-            out.append(item)
-    return out
+        analysis = state.lab.analysis_in(repo, name)
+        revisions = state.lab.history(
+            analysis.name, repo=repo, rev=analysis.commit, kinds=ITEMS, limit=limit
+        )
+    return [r.as_dict() for r in revisions]
 
 
 @router.post("/analyses/{repo}/{name}/tag", summary="Tag an analysis (needs the write token)")

@@ -55,7 +55,7 @@ def create_app(lab: Lab, settings: WebSettings | None = None) -> FastAPI:
 
     Lets libgit2 keep parsed trees of up to 1 MiB in its object cache (by default it keeps
     none over 4 KiB, which every root tree of a large repository exceeds): an analysis'
-    provenance reads the root tree of each commit, and neighbouring analyses read the same.
+    provenance reads the root tree of every commit, and its neighbours read the same ones.
     """
     pygit2.settings.cache_object_limit(pygit2.enums.ObjectType.TREE, TREE_CACHE_LIMIT)
     settings = settings or WebSettings()

@@ -10,7 +10,6 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ardvc.data.history import entry_changes
 from ardvc.errors import ArdvcError, NotFoundError, UsageError
 from ardvc.formats.tags import KNOWN_TAGS
 from ardvc.index.query import Filters, parse_time
@@ -143,8 +142,7 @@ def analysis_changes(request: Request, repo: str, name: str, commit: str) -> Res
         entry = next((e for e in state.history(analysis) if e.commit.startswith(commit)), None)
         if entry is None:
             raise NotFoundError(f"commit {commit} did not change {analysis.record_id}")
-        changes = entry_changes(lab.repo(repo), entry)
-    return state.templates.TemplateResponse(request, "changes.html", {"changes": changes})
+    return state.templates.TemplateResponse(request, "changes.html", {"files": entry.files})
 
 
 @router.post("/analyses/{repo}/{name}/tag")

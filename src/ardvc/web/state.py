@@ -20,17 +20,17 @@ from markupsafe import Markup
 
 from ardvc.api import Lab
 from ardvc.data import Analysis
-from ardvc.data.history import CommitWalk, HistoryEntry
 from ardvc.data.summary import RepoSummary
 from ardvc.errors import ArdvcError
 from ardvc.logs import get_logger
+from ardvc.provenance import Revision
+from ardvc.provenance.history import ITEMS
 from ardvc.web.security import SESSION_COOKIE, WriteGuard
 
 HERE = Path(__file__).resolve().parent
 HISTORY_LIMIT = 200
 """Commits listed on an analysis page (the API takes any limit)."""
 HISTORY_CACHE = 512
-WALK_CACHE = 32
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -72,25 +72,23 @@ class WebState:
     lock: threading.RLock = field(default_factory=threading.RLock)
     summaries: dict[str, RepoSummary] = field(default_factory=dict)
     last_sync: float = 0.0
-    histories: OrderedDict[tuple[str, str, str], list[HistoryEntry]] = field(
+    histories: OrderedDict[tuple[str, str, str], list[Revision]] = field(
         default_factory=OrderedDict
     )
-    """History by (repository, commit, analysis): a commit's past never changes."""
-    walks: OrderedDict[tuple[str, str], CommitWalk] = field(default_factory=OrderedDict)
-    """The commits reachable from a repository's head, shared by its analyses' histories."""
+    """Provenance by (repository, commit, analysis): a commit's past never changes."""
 
-    def history(self, analysis: Analysis) -> list[HistoryEntry]:
-        """The analysis' provenance; the walk of its commit is shared with its neighbours."""
-        repo, commit = analysis.repo, analysis.commit
+    def history(self, analysis: Analysis) -> list[Revision]:
+        """Every commit that changed one of the analysis' files (any kind), newest first,
+        with its value differences (``ardvc log``'s data), kept for repeat visits."""
 
-        def walk() -> CommitWalk:
-            return CommitWalk.of(self.lab.repo(repo), commit)
+        def revisions() -> list[Revision]:
+            return self.lab.history(
+                analysis.name, repo=analysis.repo, rev=analysis.commit, kinds=ITEMS,
+                limit=HISTORY_LIMIT,
+            )  # fmt: skip
 
-        def history() -> list[HistoryEntry]:
-            shared = _cached(self.walks, (repo, commit), WALK_CACHE, walk)
-            return self.lab.analysis_history(analysis, limit=HISTORY_LIMIT, walk=shared)
-
-        return _cached(self.histories, (repo, commit, analysis.name), HISTORY_CACHE, history)
+        key = (analysis.repo, analysis.commit, analysis.name)
+        return _cached(self.histories, key, HISTORY_CACHE, revisions)
 
     def sync_index(self) -> None:
         """Bring the index up to git at most every ``sync_interval`` seconds."""

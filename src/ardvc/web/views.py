@@ -4,14 +4,14 @@ the JSON API so both say the same thing."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from ardvc.api import Lab
 from ardvc.data import Analysis
-from ardvc.data.history import HistoryEntry
 from ardvc.data.view import IsotopeRow, isotope_rows, metadata
 from ardvc.errors import ArdvcError
+from ardvc.provenance import Revision
 from ardvc.reduction.evolution import Evolution, evolutions_or_problem
 from ardvc.reduction.ia_write import intermediates
 from ardvc.reduction.results import AnalysisResult
@@ -33,7 +33,7 @@ class AnalysisView:
     meta_commit: str | None
     conventions: str | None
     reduce_error: str | None = None
-    history: list[HistoryEntry] = field(default_factory=list)
+    history: list[Revision] = field(default_factory=list)
     history_error: str | None = None
 
     @property
@@ -57,7 +57,7 @@ def analysis_view(
     name: str,
     at: str | None = None,
     *,
-    history: Callable[[Analysis], list[HistoryEntry]] | None = None,
+    history: Callable[[Analysis], list[Revision]] | None = None,
 ) -> AnalysisView:
     """One analysis: stored values, refitted evolutions, its reduction (as ``ardvc reduce``
     with the lab's settings) and the commits that touched it."""
@@ -83,11 +83,3 @@ def analysis_view(
         except ArdvcError as exc:
             view.history_error = str(exc)
     return view
-
-
-def history_dict(entry: HistoryEntry) -> dict[str, Any]:
-    return {
-        "commit": entry.commit, "parent": entry.parent, "time": entry.time.isoformat(),
-        "author": entry.author, "message": entry.message, "tag": entry.tag,
-        "files": [{**asdict(f), "action": f.action} for f in entry.files],
-    }  # fmt: skip

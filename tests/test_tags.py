@@ -1,5 +1,5 @@
-"""Provenance of one analysis (the commits that touched its files, value by value), checked
-against the git CLI; tagging analyses in git (files, message, index, reduction)."""
+"""Tagging analyses in git: the files, the ``<TAG>`` commit, the index, the reduction,
+the analysis' history, and the command line."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from ardvc.api import Lab
-from ardvc.data.history import analysis_history, entry_changes, tracked_paths
 from ardvc.errors import UsageError
 from lab_from_bundles import make_lab
 
@@ -29,56 +28,6 @@ def git(repo: Path, *args: str) -> str:
 @pytest.fixture(scope="module")
 def lab(bundle_bare: Callable[[str], Path], tmp_path_factory: pytest.TempPathFactory) -> Lab:
     return make_lab(bundle_bare, tmp_path_factory.mktemp("history") / "lab", ("Cornudas", "IR998"))
-
-
-@pytest.mark.parametrize(("repo", "name"), [("Cornudas", CORNUDAS_02F), ("IR998", "65761-05")])
-def test_history_is_what_git_log_says(lab: Lab, repo: str, name: str) -> None:
-    """The same commits, in the same order, as ``git log -- <every path of the analysis>``
-    (git's default history simplification)."""
-    analysis = lab.analysis(name, repo=repo)
-    history = analysis_history(lab.repo(repo), analysis)
-    paths = list(tracked_paths(analysis))
-    expected = git(lab.workspace.repository_dir(repo), "log", "--topo-order", "--format=%H",
-                   analysis.commit, "--", *paths).split()  # fmt: skip
-    assert [e.commit for e in history] == expected
-    assert len(expected) >= 5
-    for entry in history:  # each listed file really differs from the first parent
-        for change in entry.files:
-            if entry.parent is None:
-                continue
-            before = subprocess.run(
-                ["git", "-C", str(lab.workspace.repository_dir(repo)), "rev-parse", "--verify",
-                 "-q", f"{entry.commit}^:{change.path}"], capture_output=True, text=True,
-            ).stdout.strip()  # fmt: skip
-            assert (change.before or "") == before
-            assert change.before != change.after
-    assert history[-1].tag == "COLLECTION"
-    assert {"main", ".data"} <= {f.kind for f in history[-1].files}
-
-
-def test_value_diff_of_a_refit(lab: Lab) -> None:
-    """Cornudas f22e186e refitted the intercepts of 02F: the diff names each changed value
-    with the numbers the two blobs hold (read here with git show and json)."""
-    repo_dir = lab.workspace.repository_dir("Cornudas")
-    analysis = lab.analysis(CORNUDAS_02F, repo="Cornudas")
-    entry = next(e for e in analysis_history(lab.repo("Cornudas"), analysis)
-                 if e.commit.startswith("f22e186e"))  # fmt: skip
-    assert entry.tag == "ISOEVO" and [f.kind for f in entry.files] == ["intercepts"]
-    path = entry.files[0].path
-    old = json.loads(git(repo_dir, "show", f"{entry.commit}^:{path}"))
-    new = json.loads(git(repo_dir, "show", f"{entry.commit}:{path}"))
-    changes = {c.key: c for c in entry_changes(lab.repo("Cornudas"), entry)}
-    expected = {
-        f"{iso}.{field}": (old[iso].get(field), new[iso].get(field))
-        for iso in new if isinstance(new[iso], dict)
-        for field in set(old[iso]) | set(new[iso])
-        if old[iso].get(field) != new[iso].get(field) and not isinstance(new[iso].get(field), dict)
-    }  # fmt: skip
-    assert expected  # the refit did change values
-    for key, (before, after) in expected.items():
-        if isinstance(before, list) or isinstance(after, list):
-            continue  # lists of scalars compare whole; checked below
-        assert (changes[key].before, changes[key].after) == (before, after), key
 
 
 def test_tagging_commits_tag_files_and_is_seen_everywhere(lab: Lab) -> None:
@@ -112,9 +61,12 @@ def test_tagging_commits_tag_files_and_is_seen_everywhere(lab: Lab) -> None:
     path = next(p for p in again.written)
     assert json.loads(git(repo_dir, "show", f"{again.commit}:{path}"))["note"] == "gas leak"
     # the history of 02A now starts with the two tag commits
-    history = lab.analysis_history(lab.analysis("69421-02A", repo="Cornudas"))
+    history = lab.history("69421-02A", repo="Cornudas", kinds=["tags"])
     assert [e.commit for e in history[:2]] == [again.commit, result.commit]
     assert history[0].tag == "TAG"
+    assert [(c.field, c.before, c.after) for c in history[0].files[0].changes] == [
+        ("name", "omit", "ok")
+    ]
 
 
 @pytest.mark.parametrize("bad", ["", "omit it", "x" * 41, "../ok"])

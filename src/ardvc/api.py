@@ -11,7 +11,7 @@ The CLI and the web UI are thin shells over this class.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
@@ -20,10 +20,24 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from ardvc.config import Config
-from ardvc.data import Analysis, DataRepo
+from ardvc.data import Analysis, DataRepo, RepoSummary
+from ardvc.data.tags import write_tags
 from ardvc.errors import AnalysisNotFoundError, ArdvcError, RepositoryNotFoundError
+from ardvc.exps import (
+    Applied,
+    ApplyOptions,
+    Comparison,
+    Experiment,
+    ExperimentRequest,
+    ExperimentStore,
+    apply_experiment,
+    compare,
+    run_experiment,
+)
 from ardvc.formats.names import check_safe_name
+from ardvc.formats.runid import is_uuid, parse_runid
 from ardvc.gitstore import Author, CommitPolicy, CommitResult, GitRepo
+from ardvc.health import DoctorCheck, FsckReport, LabView, doctor, fsck
 from ardvc.identity import resolve_author
 from ardvc.index.catalog import Catalog
 from ardvc.index.db import create_engine_for, index_url
@@ -42,10 +56,16 @@ from ardvc.persist.collection import CollectionFits
 from ardvc.persist.journal import RunJournal
 from ardvc.persist.outbox import Outbox
 from ardvc.persist.persister import Persister, PersisterSettings
+from ardvc.provenance import BlameLine, Revision, ValueDiff, blame, value_diff, value_history
+from ardvc.provenance.history import ITEMS
 from ardvc.reduction.flux_fit import FluxFit, fit_level_flux, save_flux_fit
+from ardvc.reduction.ia_save import IAPlan, save_ia
 from ardvc.reduction.run import Reduction, reduce_analyses
+from ardvc.reduction.sample import SampleReport, reduce_sample
 from ardvc.reduction.select import DEFAULT_TYPES, select_analyses
 from ardvc.reduction.settings import settings as reduction_settings
+from ardvc.report.templates import PlotStyle, load_template
+from ardvc.repostatus import RepoStatus, local_status
 from ardvc.sync import offline
 from ardvc.sync.configure import RemoteApplied, apply_remote, clone_repositories
 from ardvc.sync.context import SyncLab
@@ -375,3 +395,188 @@ class Lab:
             f"no analysis {name!r} in {', '.join(names) or 'any repository'}",
             hint="give the repository with --repo, or check the run ID / uuid",
         )
+
+    # --- samples, provenance, tags, plots (web UI, ardvc plot/export/tag) -----------------
+
+    def sample(
+        self,
+        repo: str,
+        identifier: str,
+        *,
+        aliquot: int | None = None,
+        at: str | None = None,
+        meta_at: str | None = None,
+        conventions: str | None = None,
+        settings: Sequence[str] = (),
+    ) -> SampleReport:
+        """Every analysis of ``identifier`` (one ``aliquot`` if given) in ``repo``, any
+        type, reduced with its group values. At the branch head the index names the steps
+        (git is scanned when the index is unavailable); ``at`` reads another commit."""
+        data = self.repo(repo)
+        names: list[str] = []
+        if at is None:
+            try:
+                self.catalog.sync([repo])
+                names = [r.name for r in self.find(repo=[repo], identifier=[identifier])]
+            except (ArdvcError, SQLAlchemyError) as exc:
+                get_logger("api").warning("index unavailable, scanning %s: %s", repo, exc)
+        analyses = (
+            select_analyses(data, None, names=names) if names
+            else select_analyses(data, at, identifiers=[identifier], types=None)
+        )  # fmt: skip
+        constants, convs = reduction_settings(self.config, settings, conventions=conventions)
+        return reduce_sample(
+            data, self.meta, analyses, identifier=identifier, aliquot=aliquot, meta_rev=meta_at,
+            constants=constants, conventions=convs,
+        )  # fmt: skip
+
+    def tag(
+        self, repo: str, names: Sequence[str], tag: str, *, note: str | None = None
+    ) -> CommitResult:
+        """Tag analyses (``ok``, ``omit``, ``invalid`` …) in one ``<TAG>`` commit."""
+        return write_tags(self.repo(repo), names, tag, self.author(), note=note)
+
+    def plot_style(self, kind: str) -> PlotStyle:
+        """The lab's plot template of ``kind`` (``.ardvc/plots/<kind>.toml``)."""
+        return load_template(self.workspace.plots_dir, kind)
+
+    def repository_status(
+        self, summaries: dict[str, RepoSummary] | None = None
+    ) -> list[RepoStatus]:
+        """Branch, head, analysis count and unpushed outbox commits of every repository."""
+        repos = [self.repo(name) for name in self.repository_names()]
+        return local_status(repos, self.outbox, self.root, summaries)
+
+    def save_interpreted_age(
+        self,
+        repo: str,
+        identifier: str,
+        *,
+        names: Sequence[str] = (),
+        name: str | None = None,
+        preferred: str | None = None,
+        exclude: Sequence[str] = (),
+        meta_at: str | None = None,
+        conventions: str | None = None,
+        settings: Sequence[str] = (),
+    ) -> tuple[IAPlan, CommitResult]:
+        """Reduce ``identifier`` (or the named steps) at the branch head and commit its IA
+        file, as ``ardvc ia save`` does."""
+        constants, convs = reduction_settings(self.config, settings, conventions=conventions)
+        return save_ia(
+            self.repo(repo), self.meta, self.author(), conventions=convs, identifier=identifier,
+            names=names, constants=constants, meta_rev=meta_at, name=name, preferred=preferred,
+            exclude=exclude,
+        )  # fmt: skip
+
+    def analysis_in(self, repo: str, name: str, rev: str | None = None) -> Analysis:
+        """``name`` (run ID or uuid) in ``repo``: by Pychron's path rules, then through the
+        index (a run ID in a uuid-named repository), then by scanning git."""
+        data = self.repo(repo)
+        if rev is None and not is_uuid(name) and data.locate(name) is None:
+            try:
+                identifier = parse_runid(name).identifier
+                records = self.find(repo=[repo], identifier=[identifier])
+            except (ArdvcError, SQLAlchemyError) as exc:
+                get_logger("api").warning("index lookup of %s failed: %s", name, exc)
+                records = []
+            hit = next((r for r in records if r.record_id == name), None)
+            if hit is not None:
+                return data.analysis(hit.name)
+        return data.analysis(name, rev)
+
+    # --- provenance ---------------------------------------------------------------------
+
+    def _repo_holding(self, name: str, repo: str | None, rev: str | None) -> DataRepo:
+        return self.repo(repo) if repo else self.repo(self.analysis(name, rev=rev).repo)
+
+    def history(
+        self,
+        name: str,
+        *,
+        repo: str | None = None,
+        rev: str | None = None,
+        kinds: Sequence[str] | None = None,
+        limit: int | None = None,
+    ) -> list[Revision]:
+        """The commits that changed the analysis' files of ``kinds`` (default: the value
+        files), newest first, each with its values before and after."""
+        data = self._repo_holding(name, repo, rev)
+        return list(value_history(data, name, rev=rev, items=kinds, limit=limit))
+
+    def blame(
+        self, name: str, isotope: str, *, repo: str | None = None, rev: str | None = None
+    ) -> list[BlameLine]:
+        """The commits that set the intercept, baseline, blank and IC factor of
+        ``isotope`` as they are at ``rev``."""
+        return blame(self._repo_holding(name, repo, rev), name, isotope, rev)
+
+    def value_diff(
+        self,
+        name: str,
+        rev1: str,
+        rev2: str | None = None,
+        *,
+        repo: str | None = None,
+        kinds: Sequence[str] | None = None,
+    ) -> ValueDiff:
+        """Value-level difference of the analysis between two revisions."""
+        data = self._repo_holding(name, repo, None)
+        return value_diff(data, name, rev1, rev2, kinds or ITEMS)
+
+    # --- health -------------------------------------------------------------------------
+
+    def view(self) -> LabView:
+        """What fsck and doctor look at."""
+        return LabView(self.root, self.config, self.index_sources, lambda: self.catalog,
+                       self.outbox)  # fmt: skip
+
+    def fsck(
+        self,
+        *,
+        repair: bool = False,
+        checks: Sequence[str] = (),
+        progress: Callable[[str], None] | None = None,
+    ) -> FsckReport:
+        """Cross-check index, git history and outbox; ``repair`` fixes what it can."""
+        return fsck(self.view(), repair=repair, checks=checks, progress=progress)
+
+    @classmethod
+    def doctor(
+        cls, root: Path | str | None = None, *, overrides: Mapping[str, str] | None = None
+    ) -> list[DoctorCheck]:
+        """Environment and lab checks, each with a remedy; works without a lab too."""
+        return doctor(lambda: cls.open(root, overrides=overrides).view())
+
+    # --- experiments --------------------------------------------------------------------
+
+    @property
+    def experiments(self) -> ExperimentStore:
+        """What-if reductions in ``.ardvc/tmp/exps`` (list, load, remove)."""
+        return ExperimentStore(self.workspace.exps_dir)
+
+    def run_experiment(
+        self, request: ExperimentRequest, progress: Callable[[str], None] | None = None
+    ) -> Experiment:
+        """Refit and reduce ``request``'s selection in its own repository; the lab's
+        branches are only read."""
+        data = self.repo(request.repo)
+        return run_experiment(
+            self.experiments, data, self.meta, self.config, self.author(), request, progress
+        )
+
+    def compare_experiment(self, name: str) -> list[Comparison]:
+        """The experiment's ages beside ``ardvc reduce``'s with the lab's settings now."""
+        experiment = self.experiments.load(name)
+        data = self.repo(experiment.repo)
+        present = [n for n in experiment.analyses if data.locate(n) is not None]
+        current = self.reduce(experiment.repo, present, types=None) if present else None
+        return compare(experiment, current.results if current else [])
+
+    def apply_experiment(self, name: str, options: ApplyOptions | None = None) -> Applied:
+        """Commit the experiment's refits (and interpreted ages) in the lab."""
+        experiment = self.experiments.load(name)
+        return apply_experiment(
+            self.experiments, name, self.repo(experiment.repo), self.meta, self.author(),
+            options or ApplyOptions(),
+        )  # fmt: skip

@@ -29,6 +29,7 @@ from ardvc.index.catalog import Catalog
 from ardvc.index.db import create_engine_for, index_url
 from ardvc.index.query import AnalysisRecord
 from ardvc.index.sync import Source
+from ardvc.labcache import LabCache
 from ardvc.labinit import InitResult, adopt_pychron, init_lab
 from ardvc.logs import get_logger
 from ardvc.meta import MetaRepo
@@ -278,6 +279,13 @@ class Lab:
 
     def save_flux_fit(self, fit: FluxFit) -> CommitResult:
         return save_flux_fit(self.meta, fit, self.author())
+
+    # --- artifacts and the cache ----------------------------------------------------------
+
+    def cache(self, *, wait: bool = False) -> LabCache:
+        """Artifacts, the object cache and cache remotes (:class:`ardvc.labcache.LabCache`);
+        ``wait``: wait for busy locks as long as it takes."""
+        return LabCache(self, wait=wait)
 
     # --- analyses -----------------------------------------------------------------------
 

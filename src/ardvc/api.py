@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from ardvc.cache.runcache import RunCache
 from ardvc.config import Config
 from ardvc.data import Analysis, DataRepo
 from ardvc.errors import AnalysisNotFoundError, ArdvcError, RepositoryNotFoundError
@@ -239,9 +240,12 @@ class Lab:
         conventions: str | None = None,
         settings: Sequence[str] = (),
         refit: bool = False,
+        run_cache: bool = True,
     ) -> Reduction:
         """Ages of a selection, from the stored intercepts at ``at`` and the MetaRepo at
-        ``meta_at``, with the lab's reduction settings plus ``KEY=VALUE`` overrides."""
+        ``meta_at``, with the lab's reduction settings plus ``KEY=VALUE`` overrides. A
+        repeat with unchanged inputs, parameters and code is a run-cache lookup
+        (``run_cache=False`` recomputes)."""
         data = self.repo(repo)
         analyses = select_analyses(data, at, names=names, identifiers=identifiers, types=types)
         constants, convs = reduction_settings(self.config, settings, conventions=conventions)
@@ -253,6 +257,7 @@ class Lab:
             conventions=convs,
             repos={data.name: data},
             refit=refit,
+            runs=RunCache(self.workspace.cache_dir / "runs") if run_cache else None,
         )
 
     def fit_flux(

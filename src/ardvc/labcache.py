@@ -151,7 +151,8 @@ class LabCache:
         """Send the objects every branch references (or ``oids``) and new run records."""
         target = self.remote(remote)
         with self.cache.reading_cache("cache push"):
-            wanted = self.referenced() if oids is None else oids
+            wanted = self.referenced() if oids is None else set(oids)
+            wanted |= self.cache.runs.referenced_objects()
             return push(self.cache, target, expand(self.cache, wanted), progress=progress)
 
     def fetch(

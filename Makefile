@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-lab
 
-.PHONY: demo test lint bench venv clean pg-server
+.PHONY: demo test lint bench venv clean pg-server sshd-server
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-test: $(STAMP) pg-server lint
+test: $(STAMP) pg-server sshd-server lint
 	$(BIN)/pytest -q
 
 # The index tests run a real PostgreSQL server (tests/pg.py). Install it when its server
@@ -47,6 +47,20 @@ pg-server:
 	fi; \
 	case "$$CI" in 1|true|yes|TRUE|True) echo "CI needs PostgreSQL: stopping"; exit 1;; esac; \
 	echo "the PostgreSQL variants of the index tests will be skipped"
+
+# The cache-remote tests run a real OpenSSH server on loopback (tests/sshd.py).
+sshd-server:
+	@if command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing OpenSSH for the cache-remote tests: apt-get install openssh-server"; \
+	  if apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends openssh-server >/dev/null; then exit 0; fi; \
+	  echo "apt-get install openssh-server failed"; \
+	else \
+	  echo "sshd not found; install it (Debian/Ubuntu: sudo apt-get install openssh-server)"; \
+	fi; \
+	case "$$CI" in 1|true|yes|TRUE|True) echo "CI needs sshd: stopping"; exit 1;; esac; \
+	echo "the SSH variants of the cache-remote tests will be skipped"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

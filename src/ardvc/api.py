@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from ardvc.cache.objects import ObjectStore
 from ardvc.cache.runcache import RunCache
 from ardvc.config import Config
 from ardvc.data import Analysis, DataRepo
@@ -224,6 +225,7 @@ class Lab:
             journal=self.run_journal,
             outbox=self.outbox,
             settings=settings,
+            cache=ObjectStore(self.workspace.cache_dir),
         )
 
     # --- reduction ----------------------------------------------------------------------

@@ -9,18 +9,20 @@ branch and commit, not only the working tree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ardvc.cache import pointer as pointers
 from ardvc.cache.add import Staged, stage
 from ardvc.cache.checkout import CheckoutResult, checkout
+from ardvc.cache.objects import ObjectStore
 from ardvc.cache.pointer import SUFFIX, Pointer
 from ardvc.cache.status import ArtifactStatus, Tracked, artifacts_status
 from ardvc.cache.store import Cache
 from ardvc.errors import ConcurrentUpdateError, UsageError
 from ardvc.formats.jsonio import atomic_write_bytes
+from ardvc.formats.paths import write_address
 from ardvc.gitstore import Author, CommitResult, GitRepo, commit_files
 
 MESSAGE_TAG = "<ARTIFACT>"
@@ -216,3 +218,31 @@ def branch_heads(repo: GitRepo) -> list[str]:
         if head is not None:
             heads.append(head)
     return sorted(set(heads))
+
+
+ARTIFACTS_DIR = "artifacts"
+ARTIFACTS_IGNORE = (
+    b"# artifact content lives in the ardvc cache; only pointers are committed\n"
+    b"*\n!*.ardvc\n!.gitignore\n"
+)
+
+
+def analysis_artifacts(
+    odb: ObjectStore, uuid: str, attached: Mapping[str, bytes | Path]
+) -> dict[str, bytes]:
+    """Put attached artifacts into the cache (before anything is committed, so a pointer
+    never names missing content); the pointer files to commit with the analysis."""
+    if not attached:
+        return {}
+    address = write_address(uuid)
+    folder = f"{address.shard}/{ARTIFACTS_DIR}"
+    out = {f"{folder}/.gitignore": ARTIFACTS_IGNORE}
+    for name, content in sorted(attached.items()):
+        if isinstance(content, Path):
+            oid, _ = odb.add_file(content)
+            size = content.stat().st_size
+        else:
+            oid, size = odb.add_bytes(content), len(content)
+        artifact = f"{address.tail}.{name}"
+        out[f"{folder}/{artifact}{SUFFIX}"] = Pointer(artifact, oid, size).encode()
+    return out

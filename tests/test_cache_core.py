@@ -95,9 +95,9 @@ def test_pointer_round_trip_and_bad_pointers() -> None:
     p = Pointer("snaps", "a" * 64, 10, "dir", 3)
     assert decode(p.encode(), "x") == p and p.oid == "a" * 64 + ".dir"
     assert b'"algorithm": "blake3"' in p.encode()
-    for raw in (b"{", b'{"path": "a", "hash": "zz", "size": 1, "algorithm": "blake3"}',
-                b'{"path": "a/b", "hash": "' + b"a" * 64 + b'", "size": 1, "algorithm": "blake3"}',
-                b'{"path": "a", "hash": "' + b"a" * 64 + b'", "size": 1, "algorithm": "md5"}'):  # fmt: skip
+    good = {"path": "a", "hash": "a" * 64, "size": 1, "algorithm": "blake3"}
+    bad = [{**good, "hash": "zz"}, {**good, "path": "a/b"}, {**good, "algorithm": "md5"}]
+    for raw in [b"{", *(orjson.dumps(b) for b in bad)]:
         with pytest.raises(PointerError):
             decode(raw, "where")
 
@@ -205,9 +205,8 @@ def test_rwlock_waits_for_a_writer_then_proceeds(tmp_path: Path) -> None:
     with lock.hold("add", reads=["cache"], writes=["repositories/A/x"], timeout=1):
         with lock.hold("add2", reads=["cache"], writes=["repositories/A/y"], timeout=1):
             pass  # readers share; disjoint writers coexist
-        with pytest.raises(LockTimeoutError) as err:
-            with lock.hold("gc", writes=["cache"], timeout=0.3):
-                pass
+        with pytest.raises(LockTimeoutError) as err, lock.hold("gc", writes=["cache"], timeout=0.3):
+            pass
         assert "being read by" in str(err.value) and "'add'" in str(err.value)
     assert orjson.loads((tmp_path / "rwlock").read_bytes()) == {"read": {}, "write": {}}
 
@@ -216,15 +215,18 @@ def test_stale_entries_of_dead_processes_are_dropped_and_reported(tmp_path: Path
     table = tmp_path / "rwlock"
     dead = Holder(pid=2**22 + 12345, host=Holder.me("x").host, command="ardvc add x", since=1.0)
     far = Holder(pid=1, host="another-host", command="ardvc gc", since=1.0)
-    table.write_bytes(orjson.dumps({"read": {}, "write": {"repositories/A/x": dead.as_json(),
-                                                           "repositories/B": far.as_json()}}))  # fmt: skip
+    writers = {"repositories/A/x": dead.as_json(), "repositories/B": far.as_json()}
+    table.write_bytes(orjson.dumps({"read": {}, "write": writers}))
     lock = RWLock(table, WorkspaceLock(tmp_path / "lock"))
     with lock.hold("add", writes=["repositories/A/x"], timeout=1):
         pass
     assert [(p, h.pid) for p, h in lock.stale] == [("repositories/A/x", dead.pid)]
-    with pytest.raises(LockTimeoutError) as err:  # a holder on another host is not presumed dead
-        with lock.hold("add", writes=["repositories/B/y"], timeout=0.2):
-            pass
+    # a holder on another host is not presumed dead
+    with (
+        pytest.raises(LockTimeoutError) as err,
+        lock.hold("add", writes=["repositories/B/y"], timeout=0.2),
+    ):
+        pass
     assert "another-host" in str(err.value)
 
 
@@ -239,7 +241,7 @@ def test_nfs_safe_hardlink_lock_breaks_a_dead_holders_claim(tmp_path: Path) -> N
         assert path.exists()
     assert not path.exists() and lock.stale_removed == [dead]
     live = WorkspaceLock(path, hardlink=True, timeout=0.3)
-    with live.hold("first"), pytest.raises(LockTimeoutError) as err:
-        with WorkspaceLock(path, hardlink=True, timeout=0.3).hold("second"):
-            pass
+    second = WorkspaceLock(path, hardlink=True, timeout=0.3)
+    with live.hold("first"), pytest.raises(LockTimeoutError) as err, second.hold("second"):
+        pass
     assert f"pid {os.getpid()}" in str(err.value)

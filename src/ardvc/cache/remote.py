@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -35,11 +37,25 @@ EXISTS_LIMIT = 64
 class CacheRemote:
     name: str
     url: str
-    fs: Any
+    make_fs: Callable[[], Any]
     root: str
     jobs: int
     atomic_put: bool
     """The store makes each upload visible whole (S3); else temp name + rename."""
+    per_thread: bool = False
+    """One connection per thread (paramiko's SFTP client mixes up concurrent requests)."""
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+
+    @property
+    def fs(self) -> Any:
+        if not self.per_thread:
+            if not hasattr(self, "_shared"):
+                self._shared = self.make_fs()
+            return self._shared
+        fs = getattr(self._local, "fs", None)
+        if fs is None:
+            fs = self._local.fs = self.make_fs()
+        return fs
 
     def object_path(self, oid: str) -> str:
         return f"{self.root}/files/{ALGORITHM}/{oid[:2]}/{oid[2:]}"
@@ -87,9 +103,21 @@ class CacheRemote:
 
     # --- moving bytes ----------------------------------------------------------------------
 
-    def upload(self, local: str, remote_path: str) -> None:
+    def _makedirs(self, remote_path: str) -> None:
+        """Create the parent folder; another thread creating it at the same time is fine
+        (fsspec's SFTP ``makedirs`` checks, then creates: a race). Object stores have no
+        folders (and must not create a missing bucket), so nothing is done there."""
+        if self.atomic_put:
+            return
         parent = remote_path.rsplit("/", 1)[0]
-        self.fs.makedirs(parent, exist_ok=True)
+        try:
+            self.fs.makedirs(parent, exist_ok=True)
+        except OSError:
+            if not self.fs.isdir(parent):
+                raise
+
+    def upload(self, local: str, remote_path: str) -> None:
+        self._makedirs(remote_path)
         if self.atomic_put:
             self.fs.put_file(local, remote_path)
             return
@@ -105,8 +133,7 @@ class CacheRemote:
         self.fs.get_file(remote_path, local)
 
     def upload_bytes(self, data: bytes, remote_path: str) -> None:
-        parent = remote_path.rsplit("/", 1)[0]
-        self.fs.makedirs(parent, exist_ok=True)
+        self._makedirs(remote_path)
         if self.atomic_put:
             self.fs.pipe_file(remote_path, data)
             return
@@ -171,8 +198,8 @@ def open_remote(config: Config, workspace: Workspace, name: str | None = None) -
         root = Path(path).expanduser()
         if not root.is_absolute():
             root = (workspace.ardvc_dir / root).resolve()
-        fs = fsspec.filesystem("file", auto_mkdir=True)
-        return CacheRemote(chosen, url, fs, str(root), jobs, atomic_put=False)
+        return CacheRemote(chosen, url, lambda: fsspec.filesystem("file", auto_mkdir=True),
+                           str(root), jobs, atomic_put=False)  # fmt: skip
     if scheme in ("ssh", "sftp"):
         host = parts.hostname or ""
         known = Path(opts.get("known_hosts") or "~/.ssh/known_hosts").expanduser()
@@ -184,14 +211,20 @@ def open_remote(config: Config, workspace: Workspace, name: str | None = None) -
             kwargs["username"] = parts.username
         if opts.get("keyfile"):
             kwargs["key_filename"] = os.path.expanduser(opts["keyfile"])
-        try:
-            fs = fsspec.filesystem("sftp", host=host, **kwargs)
-        except Exception as exc:  # paramiko raises many kinds; all mean "cannot connect"
-            raise CacheError(
-                f"cannot connect to cache remote {chosen!r} ({host}:{kwargs['port']}): {exc}",
-                hint="check the url, cache_remote.<name>.keyfile and known_hosts",
-            ) from exc
-        return CacheRemote(chosen, url, fs, parts.path.rstrip("/") or ".", jobs, atomic_put=False)
+
+        def connect() -> Any:
+            try:
+                return fsspec.filesystem("sftp", host=host, skip_instance_cache=True, **kwargs)
+            except Exception as exc:  # paramiko raises many kinds; all mean "cannot connect"
+                raise CacheError(
+                    f"cannot connect to cache remote {chosen!r} ({host}:{kwargs['port']}): {exc}",
+                    hint="check the url, cache_remote.<name>.keyfile and known_hosts",
+                ) from exc
+
+        folder = parts.path.rstrip("/") or "."
+        remote = CacheRemote(chosen, url, connect, folder, jobs, atomic_put=False, per_thread=True)
+        remote.fs.info(folder) if remote.fs.exists(folder) else None  # connect now
+        return remote
     if scheme == "s3":
         s3_kwargs: dict[str, Any] = {}
         if opts.get("endpoint_url"):
@@ -203,11 +236,12 @@ def open_remote(config: Config, workspace: Workspace, name: str | None = None) -
         if opts.get("region"):
             s3_kwargs["client_kwargs"] = {"region_name": opts["region"]}
         try:
-            fs = fsspec.filesystem("s3", **s3_kwargs)
+            import s3fs  # noqa: F401
         except ImportError as exc:
             raise CacheError("s3 cache remotes need s3fs", hint="pip install 'ardvc[s3]'") from exc
         bucket = f"{parts.netloc}{parts.path}".rstrip("/")
-        return CacheRemote(chosen, url, fs, bucket, jobs, atomic_put=True)
+        return CacheRemote(chosen, url, lambda: fsspec.filesystem("s3", **s3_kwargs), bucket,
+                           jobs, atomic_put=True)  # fmt: skip
     raise ConfigError(
         f"cache remote {chosen!r}: unsupported url scheme {scheme!r}",
         hint="use a folder path, ssh://user@host/path or s3://bucket/prefix",

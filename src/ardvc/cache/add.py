@@ -1,12 +1,20 @@
 """Putting a workspace file or folder into the cache and making its pointer.
 
-Each changed file is read once: hashed and, when the cache lacks it, written as a temp
-object in the same step (large files are copied or reflinked first and the private copy
-is hashed, so the object is exactly what was hashed). Temps are flushed with one
-``syncfs`` per batch and renamed into place; a folder's manifest is written only after
-all its files, so a manifest in the cache implies its files are there. Then workspace
-files are swapped for links to the objects as ``cache.type`` says (a copy needs nothing),
-and their final stats go into the state DB so the next status hashes nothing.
+Each changed file is read once and hashed; how its object is made follows ``cache.type``
+(the first type that works here, per file):
+
+* ``reflink``: a copy-on-write clone into the cache, hashed there (the object is exactly
+  what was hashed; the workspace file stays independent);
+* ``hardlink``: the workspace file itself becomes the object (linked into the cache, then
+  read-only, "protected"): no bytes are copied. A file whose stat changed between hashing
+  and linking is copied instead, so a concurrent writer never puts unhashed bytes into the
+  cache;
+* ``copy``: the bytes just hashed are written as the object.
+
+Objects appear by rename only after one ``syncfs`` made the batch durable; a folder's
+manifest is written after all its files, so a manifest in the cache implies its files.
+Then duplicates are linked as ``cache.type`` says, and the final stats go into the state
+DB, so the next status hashes nothing.
 """
 
 from __future__ import annotations
@@ -17,15 +25,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ardvc.cache.hashing import LARGE_FILE, chunked_map, hash_bytes
-from ardvc.cache.links import place
+from ardvc.cache.hashing import LARGE_FILE, chunked_map, hash_bytes, hash_file
+from ardvc.cache.links import FALLBACK, place, reflink
 from ardvc.cache.objects import WriteBatch
 from ardvc.cache.pointer import Pointer
 from ardvc.cache.store import Cache
 from ardvc.cache.tree import Built, Progress, WalkedFile, build, remember
 from ardvc.errors import CacheError
 
-FLUSH_EVERY = 4096
+FLUSH_EVERY = 100_000
+"""Small objects per flush: one ``syncfs`` makes each batch of temps durable."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,32 +51,91 @@ class Staged:
     """Link type now in the workspace (``copy``: the files were left as they are)."""
 
 
+def _same(a: os.stat_result, b: os.stat_result) -> bool:
+    return (a.st_ino, a.st_dev, a.st_size, a.st_mtime_ns) == (
+        b.st_ino,
+        b.st_dev,
+        b.st_size,
+        b.st_mtime_ns,
+    )
+
+
 class _Storer:
     """The ``hasher`` of :func:`~ardvc.cache.tree.build` that also stores what it hashes."""
 
     def __init__(self, cache: Cache) -> None:
         self.cache = cache
+        self.odb = cache.odb
         self.batch = WriteBatch(cache.odb)
-        self.large_added = 0
+        self.types = list(cache.settings.link_types)
+        self.stored: set[str] = set()
         self._lock = threading.Lock()
 
-    def __call__(self, f: WalkedFile) -> str:
-        if f.st.st_size >= LARGE_FILE:
-            oid, added = self.cache.odb.add_file(Path(f.path))
-            with self._lock:
-                self.large_added += added
-            return oid
-        with open(f.path, "rb") as handle:
-            data = handle.read()
-        oid = hash_bytes(data)
-        self.batch.stage(data, oid)
+    def _drop(self, kind: str) -> None:
+        """``kind`` does not work on this file system: stop trying it."""
+        with self._lock:
+            if kind in self.types and len(self.types) > 1:
+                self.types.remove(kind)
+
+    def _stage(self, tmp: Path, oid: str) -> None:
+        self.batch.adopt(tmp, oid)
+        with self._lock:
+            self.stored.add(oid)
         if len(self.batch) >= FLUSH_EVERY:
             self.batch.commit()
+
+    def __call__(self, f: WalkedFile) -> str:
+        for kind in list(self.types):
+            try:
+                return self._store(kind, f)
+            except OSError as exc:
+                if exc.errno not in FALLBACK:
+                    raise
+                self._drop(kind)
+        raise CacheError(f"no cache.type of {', '.join(self.types)} works for {f.path}")
+
+    def _store(self, kind: str, f: WalkedFile) -> str:
+        large = f.st.st_size >= LARGE_FILE
+        if kind == "reflink":
+            tmp = self.odb.temp_path()
+            reflink(f.path, tmp)
+            oid = hash_file(tmp)
+            if oid in self.stored or self.odb.exists(oid):
+                tmp.unlink()
+            else:
+                self._stage(tmp, oid)
+            return oid
+        data = None
+        if large:
+            oid = hash_file(f.path, f.st.st_size)
+        else:
+            with open(f.path, "rb") as handle:
+                data = handle.read()
+            oid = hash_bytes(data)
+        if oid in self.stored or self.odb.exists(oid):
+            return oid
+        if kind == "hardlink" and f.st.st_size > 0:
+            tmp = self.odb.temp_path()
+            os.link(f.path, tmp)
+            if _same(os.lstat(tmp), f.st):
+                self._stage(tmp, oid)
+                return oid
+            tmp.unlink()  # written meanwhile: copy what was hashed instead
+            if data is None:
+                raise CacheError(f"{f.path} changed while it was being added",
+                                 hint="run ardvc add again when it is complete")  # fmt: skip
+        if data is None:
+            copied, _ = self.odb.add_file(Path(f.path))
+            if copied != oid:
+                raise CacheError(f"{f.path} changed while it was being added",
+                                 hint="run ardvc add again when it is complete")  # fmt: skip
+            return oid
+        self._stage(self.odb.write_temp(data), oid)
         return oid
 
     def ensure(self, f: WalkedFile, known: str) -> None:
         """Store a file the state DB already knew but the cache lacks."""
-        if self.cache.odb.exists(known):
+        if known in self.stored or self.odb.exists(known):
             return
         if self(f) != known:
             raise CacheError(
@@ -76,7 +144,7 @@ class _Storer:
 
     @property
     def added(self) -> int:
-        return self.batch.added + self.large_added
+        return self.batch.added
 
 
 def stage(cache: Cache, path: Path, progress: Progress | None = None) -> Staged:
@@ -91,7 +159,7 @@ def stage(cache: Cache, path: Path, progress: Progress | None = None) -> Staged:
                           hasher=storer, use_memo=False, progress=progress)  # fmt: skip
         for f, known in built.files:
             storer.ensure(f, known)
-        storer.batch.commit()
+        storer.batch.finish()
     except BaseException:
         storer.batch.discard()
         raise

@@ -66,6 +66,7 @@ class ObjectStore:
         self.tmp_dir = cache_dir / "tmp"
         self._prefix = f"{self.files_dir}{os.sep}"
         self._made: set[str] = set()
+        self._tmp_made = False
         self._lock = threading.Lock()
 
     # --- names ---------------------------------------------------------------------------
@@ -104,8 +105,11 @@ class ObjectStore:
 
     def temp_path(self) -> Path:
         """A fresh temp name in ``cache/tmp`` naming this host and process."""
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        return self.tmp_dir / f".{_HOST}.{os.getpid()}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
+        if not self._tmp_made:
+            self.tmp_dir.mkdir(parents=True, exist_ok=True)
+            self._tmp_made = True
+        return Path(f"{self.tmp_dir}{os.sep}.{_HOST}.{os.getpid()}.{secrets.token_hex(8)}"
+                    f"{TEMP_SUFFIX}")  # fmt: skip
 
     def _shard(self, oid: str) -> None:
         shard = oid[:2]
@@ -120,7 +124,7 @@ class ObjectStore:
         self._shard(oid)
         target = self.path_str(oid)
         if os.path.exists(target):
-            tmp.unlink(missing_ok=True)
+            os.unlink(tmp)
             return False
         protect(tmp)
         os.replace(tmp, target)
@@ -144,9 +148,10 @@ class ObjectStore:
         tmp = self.write_temp(data)
         try:
             _fsync_file(tmp)
-            self.install(tmp, oid)
-        finally:
+        except BaseException:
             tmp.unlink(missing_ok=True)
+            raise
+        self.install(tmp, oid)
         _fsync_dir(self.path(oid).parent)
         return oid
 
@@ -162,11 +167,13 @@ class ObjectStore:
                 shutil.copyfile(src, tmp)
             oid = hash_file(tmp) + suffix
             if self.exists(oid):
+                tmp.unlink()
                 return oid, False
             _fsync_file(tmp)
-            added = self.install(tmp, oid)
-        finally:
+        except BaseException:
             tmp.unlink(missing_ok=True)
+            raise
+        added = self.install(tmp, oid)
         _fsync_dir(self.path(oid).parent)
         return oid, added
 
@@ -235,12 +242,16 @@ class WriteBatch:
         self.store = store
         self._pending: list[tuple[Path, str]] = []
         self._lock = threading.Lock()
+        self._renamed = False
         self.added = 0
 
     def stage(self, data: bytes, oid: str) -> None:
         if self.store.exists(oid):
             return
-        tmp = self.store.write_temp(data)
+        self.adopt(self.store.write_temp(data), oid)
+
+    def adopt(self, tmp: Path, oid: str) -> None:
+        """Take a complete temp file (written, linked or cloned) to install as ``oid``."""
         with self._lock:
             self._pending.append((tmp, oid))
 
@@ -248,22 +259,31 @@ class WriteBatch:
         return len(self._pending)
 
     def commit(self) -> int:
-        """Flush, rename every staged object into place; returns how many were new."""
+        """Flush the staged temps, rename each into place; returns how many were new. The
+        renames are made durable by :meth:`finish` (or the next commit's flush)."""
         with self._lock:
             pending, self._pending = self._pending, []
         if not pending:
             return 0
         sync_filesystem(self.store.tmp_dir)
-        added = 0
+        added = done = 0
         try:
             for tmp, oid in pending:
                 added += self.store.install(tmp, oid)
+                done += 1
         finally:
-            for tmp, _ in pending:
+            for tmp, _ in pending[done:]:
                 tmp.unlink(missing_ok=True)
-        sync_filesystem(self.store.files_dir)
         self.added += added
+        self._renamed = True
         return added
+
+    def finish(self) -> None:
+        """Commit what is staged and make every rename durable."""
+        self.commit()
+        if self._renamed:
+            sync_filesystem(self.store.files_dir)
+            self._renamed = False
 
     def discard(self) -> None:
         with self._lock:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -135,24 +134,28 @@ def bench_ardvc(work: Path, name: str, make: Any, link: str) -> dict[str, Any]:
     start = time.perf_counter()
     lc.status()
     status2_s = time.perf_counter() - start
-    result = {"add_s": add_s, "status_s": status_s, "status2_s": status2_s,
-              "clean": [r.state for r in rows] == ["ok"], "link": report.staged[0].link}  # fmt: skip
+    clean = [r.state for r in rows] == ["ok"]
+    result = {"add_s": add_s, "status_s": status_s, "status2_s": status2_s, "clean": clean,
+              "link": report.staged[0].link}  # fmt: skip
     exe = str(Path(sys.executable).with_name("ardvc"))
     result["cli_status_s"] = run([exe, "--root", str(root), "cache", "status"], root)
     if name == "large":
         files = sorted(target.iterdir())
         total = sum(f.stat().st_size for f in files)
-        start = time.perf_counter()
-        for f in files:
-            hasher = blake3(max_threads=blake3.AUTO)
-            hasher.update_mmap(str(f))
-            hasher.hexdigest()
-        raw_s = time.perf_counter() - start
-        lc.cache.state.forget_under(lab_rel(root, target))
-        start = time.perf_counter()
-        cold = lc.status()
-        cold_s = time.perf_counter() - start
-        assert [r.state for r in cold] == ["ok"]
+        raw, ours = [], []
+        for _ in range(3):  # interleaved, best of three each: the page cache is warm for both
+            start = time.perf_counter()
+            for f in files:
+                hasher = blake3(max_threads=blake3.AUTO)
+                hasher.update_mmap(str(f))
+                hasher.hexdigest()
+            raw.append(time.perf_counter() - start)
+            lc.cache.state.forget_under(lab_rel(root, target))  # status must hash everything
+            start = time.perf_counter()
+            cold = lc.status()
+            ours.append(time.perf_counter() - start)
+            assert [r.state for r in cold] == ["ok"]
+        raw_s, cold_s = min(raw), min(ours)
         result.update(raw_blake3_gbps=total / raw_s / 1e9, hashing_gbps=total / cold_s / 1e9,
                       hashing_ratio=raw_s / cold_s)  # fmt: skip
     lc.close()
@@ -178,6 +181,7 @@ def main() -> int:
     payload: dict[str, Any] = {"small_files": args.small, "large_files": args.large_n,
                                "large_gb_each": args.large_gb, "dvc": DVC_VERSION}  # fmt: skip
     try:
+
         def small(p: Path) -> None:
             small_files(p, args.small, 7)
 
@@ -201,7 +205,8 @@ def main() -> int:
         "small_add_speedup": dvc_small["add_s"] / ours["add_s"],
         "small_add_speedup_copy": dvc_small["add_s"] / payload["ardvc_small_copy"]["add_s"],
         "small_status_speedup": dvc_small["status_s"] / ours["status_s"],
-        "large_add_speedup": payload["dvc_large"]["add_s"] / payload["ardvc_large_hardlink"]["add_s"],
+        "large_add_speedup": payload["dvc_large"]["add_s"]
+        / payload["ardvc_large_hardlink"]["add_s"],
         "large_status_speedup": payload["dvc_large"]["status_s"]
         / payload["ardvc_large_hardlink"]["status_s"],
         "hashing_vs_raw_blake3": payload["ardvc_large_hardlink"]["hashing_ratio"],

@@ -69,6 +69,8 @@ class _Storer:
         self.batch = WriteBatch(cache.odb)
         self.types = list(cache.settings.link_types)
         self.stored: set[str] = set()
+        self.linked: set[str] = set()
+        """Workspace files that became their objects (hardlinked into the cache)."""
         self._lock = threading.Lock()
 
     def _drop(self, kind: str) -> None:
@@ -77,7 +79,7 @@ class _Storer:
             if kind in self.types and len(self.types) > 1:
                 self.types.remove(kind)
 
-    def _stage(self, tmp: Path, oid: str) -> None:
+    def _stage(self, tmp: str | Path, oid: str) -> None:
         self.batch.adopt(tmp, oid)
         with self._lock:
             self.stored.add(oid)
@@ -109,18 +111,23 @@ class _Storer:
         if large:
             oid = hash_file(f.path, f.st.st_size)
         else:
-            with open(f.path, "rb") as handle:
-                data = handle.read()
+            fd = os.open(f.path, os.O_RDONLY)
+            try:
+                data = os.read(fd, f.st.st_size + 1)
+            finally:
+                os.close(fd)
             oid = hash_bytes(data)
         if oid in self.stored or self.odb.exists(oid):
             return oid
         if kind == "hardlink" and f.st.st_size > 0:
-            tmp = self.odb.temp_path()
-            os.link(f.path, tmp)
-            if _same(os.lstat(tmp), f.st):
-                self._stage(tmp, oid)
+            name = self.odb.temp_name()
+            os.link(f.path, name)
+            if _same(os.lstat(name), f.st) and (data is None or len(data) == f.st.st_size):
+                self._stage(name, oid)
+                with self._lock:
+                    self.linked.add(f.path)
                 return oid
-            tmp.unlink()  # written meanwhile: copy what was hashed instead
+            os.unlink(name)  # written meanwhile: copy what was hashed instead
             if data is None:
                 raise CacheError(f"{f.path} changed while it was being added",
                                  hint="run ardvc add again when it is complete")  # fmt: skip
@@ -165,20 +172,24 @@ def stage(cache: Cache, path: Path, progress: Progress | None = None) -> Staged:
         raise
     if built.kind == "dir" and built.manifest is not None:
         cache.odb.add_bytes(built.manifest.encode(), built.hash + ".dir")
-    link = relink(cache, built)
-    remember(cache.state, cache.root, path, built, cache.object_inode)
+    link = relink(cache, built, storer.linked)
+    remember(cache.state, cache.root, path, built, cache.object_inode, linked=storer.linked)
     pointer = Pointer(path.name, built.hash, built.size, built.kind, built.nfiles)
     return Staged(path, pointer, built.hashed, storer.added, link)
 
 
-def relink(cache: Cache, built: Built, on_file: Callable[[], None] | None = None) -> str:
+def relink(
+    cache: Cache, built: Built, linked: set[str], on_file: Callable[[], None] | None = None
+) -> str:
     """Swap workspace files for links to their objects when ``cache.type`` prefers a link
-    that works here; with ``copy`` first (or nothing else working) files stay as they
-    are. Returns the type in use."""
+    that works here (``linked`` files already are their objects); with ``copy`` first (or
+    nothing else working) files stay as they are. Returns the type in use."""
     types = [t for t in cache.settings.link_types]
-    todo = [(f, h) for f, h in built.files if f.st.st_size > 0]
-    if not todo or types[0] == "copy":
+    todo = [(f, h) for f, h in built.files if f.st.st_size > 0 and f.path not in linked]
+    if types[0] == "copy":
         return "copy"
+    if not todo:
+        return "hardlink" if linked else types[0]
     working: list[str] = []
 
     def link_one(item: tuple[WalkedFile, str]) -> str:

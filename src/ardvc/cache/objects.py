@@ -103,13 +103,15 @@ class ObjectStore:
 
     # --- writing -------------------------------------------------------------------------
 
-    def temp_path(self) -> Path:
+    def temp_name(self) -> str:
         """A fresh temp name in ``cache/tmp`` naming this host and process."""
         if not self._tmp_made:
             self.tmp_dir.mkdir(parents=True, exist_ok=True)
             self._tmp_made = True
-        return Path(f"{self.tmp_dir}{os.sep}.{_HOST}.{os.getpid()}.{secrets.token_hex(8)}"
-                    f"{TEMP_SUFFIX}")  # fmt: skip
+        return f"{self.tmp_dir}{os.sep}.{_HOST}.{os.getpid()}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
+
+    def temp_path(self) -> Path:
+        return Path(self.temp_name())
 
     def _shard(self, oid: str) -> None:
         shard = oid[:2]
@@ -118,21 +120,23 @@ class ObjectStore:
             with self._lock:
                 self._made.add(shard)
 
-    def install(self, tmp: Path, oid: str) -> bool:
+    def install(self, tmp: str | Path, oid: str, *, check: bool = True) -> bool:
         """Rename a complete, flushed temp file into place as ``oid``; ``False`` when the
-        object was already there (the temp is then removed)."""
+        object was already there (the temp is then removed). ``check=False`` skips that
+        test when the caller just made it: replacing an object by identical bytes is
+        harmless."""
         self._shard(oid)
         target = self.path_str(oid)
-        if os.path.exists(target):
+        if check and os.path.exists(target):
             os.unlink(tmp)
             return False
         protect(tmp)
         os.replace(tmp, target)
         return True
 
-    def write_temp(self, data: bytes) -> Path:
+    def write_temp(self, data: bytes) -> str:
         """Write ``data`` to a temp file without flushing it (see :class:`WriteBatch`)."""
-        tmp = self.temp_path()
+        tmp = self.temp_name()
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             _write_all(fd, data)
@@ -147,9 +151,9 @@ class ObjectStore:
             return oid
         tmp = self.write_temp(data)
         try:
-            _fsync_file(tmp)
+            _fsync_file(Path(tmp))
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            os.unlink(tmp)
             raise
         self.install(tmp, oid)
         _fsync_dir(self.path(oid).parent)
@@ -240,7 +244,7 @@ class WriteBatch:
 
     def __init__(self, store: ObjectStore) -> None:
         self.store = store
-        self._pending: list[tuple[Path, str]] = []
+        self._pending: list[tuple[str | Path, str]] = []
         self._lock = threading.Lock()
         self._renamed = False
         self.added = 0
@@ -250,7 +254,7 @@ class WriteBatch:
             return
         self.adopt(self.store.write_temp(data), oid)
 
-    def adopt(self, tmp: Path, oid: str) -> None:
+    def adopt(self, tmp: str | Path, oid: str) -> None:
         """Take a complete temp file (written, linked or cloned) to install as ``oid``."""
         with self._lock:
             self._pending.append((tmp, oid))
@@ -269,11 +273,11 @@ class WriteBatch:
         added = done = 0
         try:
             for tmp, oid in pending:
-                added += self.store.install(tmp, oid)
+                added += self.store.install(tmp, oid, check=False)
                 done += 1
         finally:
             for tmp, _ in pending[done:]:
-                tmp.unlink(missing_ok=True)
+                _unlink(tmp)
         self.added += added
         self._renamed = True
         return added
@@ -289,7 +293,14 @@ class WriteBatch:
         with self._lock:
             pending, self._pending = self._pending, []
         for tmp, _ in pending:
-            tmp.unlink(missing_ok=True)
+            _unlink(tmp)
+
+
+def _unlink(path: str | Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return
 
 
 def _write_all(fd: int, data: bytes) -> None:

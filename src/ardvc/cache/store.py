@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -89,7 +90,7 @@ class Cache:
 
     def object_inode(self, oid: str) -> tuple[int, int] | None:
         try:
-            st = self.odb.path(oid).stat()
+            st = os.stat(self.odb.path_str(oid))
         except FileNotFoundError:
             return None
         return st.st_dev, st.st_ino

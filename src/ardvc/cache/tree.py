@@ -165,13 +165,16 @@ def remember(
     object_inode: Callable[[str], tuple[int, int] | None],
     *,
     written: bool = False,
+    linked: set[str] | None = None,
 ) -> None:
     """After ``add`` linked workspace files to the cache (new inodes), record each file's
     final stat with its hash — a file that is now the object itself, or one whose stat is
     what was hashed (then with the clock of that hashing) — and the folder memo, so the
     next status hashes nothing. A file changed meanwhile is left for the next status.
     ``written``: the stats in ``built`` were taken right after ardvc wrote those files
-    (checkout), so the clock read now applies to them."""
+    (checkout), so the clock read now applies to them. ``linked``: paths known to be
+    their objects now (no need to compare inodes)."""
+    linked = linked or set()
     rel = lab_rel(root, path)
     clock = state.fs_clock()
     now = {f.rel: f for f in ([WalkedFile(path.name, str(path), os.lstat(path))]
@@ -182,7 +185,7 @@ def remember(
         if after is None:
             continue
         st, old = after.st, before.st
-        if object_inode(digest) == (st.st_dev, st.st_ino):
+        if after.path in linked or object_inode(digest) == (st.st_dev, st.st_ino):
             rows.append((after, digest, clock))
         elif (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns) == (
             old.st_ino,

@@ -159,10 +159,10 @@ def stage(cache: Cache, path: Path, progress: Progress | None = None) -> Staged:
     path = Path(os.path.abspath(path))
     storer = _Storer(cache)
     try:
-        built = build(cache.state, cache.root, path, jobs=cache.settings.jobs, hasher=storer,
+        built = build(cache.state, cache.root, path, jobs=cache.settings.hash_jobs, hasher=storer,
                       progress=progress)  # fmt: skip
         if built.memo_hit and not cache.odb.exists(built.hash + ".dir"):
-            built = build(cache.state, cache.root, path, jobs=cache.settings.jobs,
+            built = build(cache.state, cache.root, path, jobs=cache.settings.hash_jobs,
                           hasher=storer, use_memo=False, progress=progress)  # fmt: skip
         for f, known in built.files:
             storer.ensure(f, known)

@@ -39,7 +39,7 @@ class CheckoutResult:
 def _workspace(cache: Cache, path: Path) -> Built | None:
     if not os.path.lexists(path):
         return None
-    return build(cache.state, cache.root, path, jobs=cache.settings.jobs)
+    return build(cache.state, cache.root, path, jobs=cache.settings.hash_jobs)
 
 
 def checkout(
@@ -115,7 +115,7 @@ def _checkout_dir(
         path.unlink()
     elif current is not None:
         if not current.files:  # the memo answered: hash per file to compare
-            current = build(cache.state, cache.root, path, jobs=cache.settings.jobs,
+            current = build(cache.state, cache.root, path, jobs=cache.settings.hash_jobs,
                             use_memo=False)  # fmt: skip
         have = {f.rel: h for f, h in current.files}
     wanted = {e.relpath: e for e in entries}

@@ -2,8 +2,8 @@
 
 BLAKE3 is a fast cryptographic hash that parallelises within one file (dvc-machinery.md
 §2: 4 GB/s on one core where md5 does 0.7). Large files are hashed from a memory map with
-all cores; small files are read whole, and many of them are hashed by a thread pool (the
-hash releases the GIL), so neither case waits on the other.
+all cores; small files are read whole with plain ``os`` calls (a thread pool is available
+for slow file systems, see ``CacheSettings.hash_jobs``).
 """
 
 from __future__ import annotations

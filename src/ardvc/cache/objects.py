@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import itertools
 import os
 import secrets
 import shutil
@@ -67,6 +68,8 @@ class ObjectStore:
         self._prefix = f"{self.files_dir}{os.sep}"
         self._made: set[str] = set()
         self._tmp_made = False
+        self._tmp_prefix = f"{self.tmp_dir}{os.sep}.{_HOST}.{os.getpid()}.{secrets.token_hex(6)}-"
+        self._counter = itertools.count()
         self._lock = threading.Lock()
 
     # --- names ---------------------------------------------------------------------------
@@ -108,7 +111,7 @@ class ObjectStore:
         if not self._tmp_made:
             self.tmp_dir.mkdir(parents=True, exist_ok=True)
             self._tmp_made = True
-        return f"{self.tmp_dir}{os.sep}.{_HOST}.{os.getpid()}.{secrets.token_hex(8)}{TEMP_SUFFIX}"
+        return f"{self._tmp_prefix}{next(self._counter)}{TEMP_SUFFIX}"
 
     def temp_path(self) -> Path:
         return Path(self.temp_name())

@@ -58,7 +58,7 @@ def artifact_status(cache: Cache, item: Tracked) -> ArtifactStatus:
     in_cache = cache.odb.exists(pointer.oid)
     workspace = None
     if item.path.exists():
-        workspace = build(cache.state, cache.root, item.path, jobs=cache.settings.jobs).hash
+        workspace = build(cache.state, cache.root, item.path, jobs=cache.settings.hash_jobs).hash
     if workspace is None:
         state, remedy = (
             (NOT_CHECKED_OUT, f"ardvc checkout {rel}")

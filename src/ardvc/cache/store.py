@@ -27,6 +27,11 @@ class CacheSettings:
     """``None``: wait as long as it takes (``--wait``)."""
     hardlink_lock: bool = False
     jobs: int = field(default_factory=default_jobs)
+    """Threads for transfers, verification and checkout."""
+    hash_jobs: int = 1
+    """Threads for hashing small files while walking a folder. One: on a local disk the
+    work is system calls under Python's GIL, and threads measured slower (5.3 s vs 6.1 s
+    to add 70,000 files); large files use every core inside BLAKE3 anyway."""
 
     @classmethod
     def from_config(cls, config: Config, *, wait: bool = False) -> CacheSettings:

@@ -278,3 +278,33 @@ def test_push_worker_survives_an_unreadable_outbox(lab: Lab, tmp_path: Path) -> 
         assert worker.last is not None and not worker.last.failed
     assert git(bare, "rev-parse", "refs/heads/master").strip() == result.head
     assert len(lab.outbox) == 0
+
+
+def test_index_syncs_settle_into_one_and_waiting_flushes(lab: Lab) -> None:
+    """Runs ending close together share one index sync; a caller waiting on a run's index
+    outcome does not wait for the settling window (here far longer than the test timeout)."""
+    from ardvc.persist.indexer import IndexWorker
+
+    with lab.persister("SimLab", remote="", sync_index=False) as p:
+        results = [persist_run(p, run) for run in runs()[:3]]
+    catalog = lab.catalog
+    assert lab.find(repo=["SimLab"]) == []
+    calls: list[str] = []
+    original = catalog.sync_path
+
+    def counting(path: str) -> list[object]:
+        calls.append(path)
+        return list(original(path))
+
+    catalog.sync_path = counting  # type: ignore[method-assign]
+    worker = IndexWorker(catalog, settle_s=3600.0)
+    try:
+        path = str(lab.workspace.repository_dir("SimLab"))
+        futures = [worker.request(path) for _ in results]
+        assert futures[-1].result(timeout=60) is None  # flushed: no hour-long wait
+        assert all(f.result(timeout=0) is None for f in futures)
+        assert len(calls) == 1
+    finally:
+        worker.stop(60)
+    indexed = sorted(r.record_id for r in lab.find(repo=["SimLab"]))
+    assert indexed == sorted(r.record_id for r in results)

@@ -11,7 +11,7 @@ The CLI and the web UI are thin shells over this class.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
@@ -24,8 +24,20 @@ from ardvc.cache.runcache import RunCache
 from ardvc.config import Config
 from ardvc.data import Analysis, DataRepo
 from ardvc.errors import AnalysisNotFoundError, ArdvcError, RepositoryNotFoundError
+from ardvc.exps import (
+    Applied,
+    ApplyOptions,
+    Comparison,
+    Experiment,
+    ExperimentRequest,
+    ExperimentStore,
+    apply_experiment,
+    compare,
+    run_experiment,
+)
 from ardvc.formats.names import check_safe_name
 from ardvc.gitstore import Author, CommitPolicy, CommitResult, GitRepo
+from ardvc.health import DoctorCheck, FsckReport, LabView, doctor, fsck
 from ardvc.identity import resolve_author
 from ardvc.index.catalog import Catalog
 from ardvc.index.db import create_engine_for, index_url
@@ -39,6 +51,8 @@ from ardvc.persist.collection import CollectionFits
 from ardvc.persist.journal import RunJournal
 from ardvc.persist.outbox import Outbox
 from ardvc.persist.persister import Persister, PersisterSettings
+from ardvc.provenance import BlameLine, Revision, ValueDiff, blame, value_diff, value_history
+from ardvc.provenance.history import ITEMS
 from ardvc.reduction.flux_fit import FluxFit, fit_level_flux, save_flux_fit
 from ardvc.reduction.run import Reduction, reduce_analyses
 from ardvc.reduction.select import DEFAULT_TYPES, select_analyses
@@ -313,3 +327,106 @@ class Lab:
             f"no analysis {name!r} in {', '.join(names) or 'any repository'}",
             hint="give the repository with --repo, or check the run ID / uuid",
         )
+
+    # --- provenance ---------------------------------------------------------------------
+
+    def _repo_holding(self, name: str, repo: str | None, rev: str | None) -> DataRepo:
+        return self.repo(repo) if repo else self.repo(self.analysis(name, rev=rev).repo)
+
+    def history(
+        self,
+        name: str,
+        *,
+        repo: str | None = None,
+        rev: str | None = None,
+        kinds: Sequence[str] | None = None,
+        limit: int | None = None,
+    ) -> list[Revision]:
+        """The commits that changed the analysis' files of ``kinds`` (default: the value
+        files), newest first, each with its values before and after."""
+        data = self._repo_holding(name, repo, rev)
+        return list(value_history(data, name, rev=rev, items=kinds, limit=limit))
+
+    def blame(
+        self, name: str, isotope: str, *, repo: str | None = None, rev: str | None = None
+    ) -> list[BlameLine]:
+        """The commits that set the intercept, baseline, blank and IC factor of
+        ``isotope`` as they are at ``rev``."""
+        return blame(self._repo_holding(name, repo, rev), name, isotope, rev)
+
+    def value_diff(
+        self,
+        name: str,
+        rev1: str,
+        rev2: str | None = None,
+        *,
+        repo: str | None = None,
+        kinds: Sequence[str] | None = None,
+    ) -> ValueDiff:
+        """Value-level difference of the analysis between two revisions."""
+        data = self._repo_holding(name, repo, None)
+        return value_diff(data, name, rev1, rev2, kinds or ITEMS)
+
+    # --- health -------------------------------------------------------------------------
+
+    def view(self) -> LabView:
+        """What fsck and doctor look at."""
+        return LabView(self.root, self.config, self.index_sources, lambda: self.catalog,
+                       self.outbox)  # fmt: skip
+
+    def fsck(
+        self,
+        *,
+        repair: bool = False,
+        checks: Sequence[str] = (),
+        progress: Callable[[str], None] | None = None,
+    ) -> FsckReport:
+        """Cross-check index, git history and outbox; ``repair`` fixes what it can."""
+        return fsck(self.view(), repair=repair, checks=checks, progress=progress)
+
+    @classmethod
+    def doctor(
+        cls, root: Path | str | None = None, *, overrides: Mapping[str, str] | None = None
+    ) -> list[DoctorCheck]:
+        """Environment and lab checks, each with a remedy; works without a lab too."""
+        return doctor(lambda: cls.open(root, overrides=overrides).view())
+
+    # --- experiments --------------------------------------------------------------------
+
+    @property
+    def experiments(self) -> ExperimentStore:
+        """What-if reductions in ``.ardvc/tmp/exps`` (list, load, remove)."""
+        return ExperimentStore(self.workspace.exps_dir)
+
+    def run_experiment(
+        self, request: ExperimentRequest, progress: Callable[[str], None] | None = None
+    ) -> Experiment:
+        """Refit and reduce ``request``'s selection in its own repository; the lab's
+        branches are only read."""
+        data = self.repo(request.repo)
+        return run_experiment(
+            self.experiments,
+            data,
+            self.meta,
+            self.config,
+            self.author(),
+            request,
+            progress,
+            runs=RunCache(self.workspace.cache_dir / "runs"),
+        )
+
+    def compare_experiment(self, name: str) -> list[Comparison]:
+        """The experiment's ages beside ``ardvc reduce``'s with the lab's settings now."""
+        experiment = self.experiments.load(name)
+        data = self.repo(experiment.repo)
+        present = [n for n in experiment.analyses if data.locate(n) is not None]
+        current = self.reduce(experiment.repo, present, types=None) if present else None
+        return compare(experiment, current.results if current else [])
+
+    def apply_experiment(self, name: str, options: ApplyOptions | None = None) -> Applied:
+        """Commit the experiment's refits (and interpreted ages) in the lab."""
+        experiment = self.experiments.load(name)
+        return apply_experiment(
+            self.experiments, name, self.repo(experiment.repo), self.meta, self.author(),
+            options or ApplyOptions(),
+        )  # fmt: skip

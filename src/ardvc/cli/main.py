@@ -12,11 +12,14 @@ from ardvc.cli.cache_cmd import register as register_cache
 from ardvc.cli.config_cmd import config_cmd
 from ardvc.cli.context import CliContext
 from ardvc.cli.demo_cmd import demo_cmd
+from ardvc.cli.exp_cmd import exp_group
 from ardvc.cli.fit_cmd import fit_cmd
 from ardvc.cli.flux_cmd import flux_cmd
+from ardvc.cli.health_cmd import register as register_health
 from ardvc.cli.ia_cmd import ia_group
 from ardvc.cli.index_cmd import find_cmd, index_group
 from ardvc.cli.init_cmd import init_cmd
+from ardvc.cli.provenance_cmd import register as register_provenance
 from ardvc.cli.reduce_cmd import reduce_cmd
 from ardvc.cli.refs_cmd import register as register_refs
 from ardvc.cli.repo_cmd import ls_cmd, repo_group
@@ -86,6 +89,9 @@ main.add_command(index_group)
 main.add_command(find_cmd)
 main.add_command(flux_cmd)
 main.add_command(demo_cmd)
+main.add_command(exp_group)
 register_refs(main)
 register_acquire(main)
 register_cache(main)
+register_provenance(main)
+register_health(main)

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select, text
 from ardvc.errors import ConfigError
 from ardvc.gitstore import GitRepo
 from ardvc.index import schema
-from ardvc.index.db import describe
+from ardvc.index.db import describe, write_transaction
 from ardvc.index.models import (
     Analysis,
     AnalysisFile,
@@ -26,6 +26,7 @@ from ardvc.index.models import (
     Sample,
 )
 from ardvc.index.query import AnalysisRecord, Filters, find
+from ardvc.index.store import clear_repository
 from ardvc.index.sync import (
     Progress,
     Source,
@@ -127,6 +128,18 @@ class Catalog:
                 self.ensure_schema()
                 return sync_source(self.engine, source, self.timezone)
         return []
+
+    def reindex(self, names: Sequence[str], progress: Progress | None = None) -> list[SyncReport]:
+        """Forget every row of the named repositories and read them again from git (all
+        indexed branches): what a rebuild would give for them, e.g. after rows were lost."""
+        self.ensure_schema()
+        with write_transaction(self.engine) as conn:
+            for name in names:
+                found = conn.execute(select(Repository.id).where(Repository.name == name))
+                repo_id = found.scalar()
+                if repo_id is not None:
+                    clear_repository(conn, int(repo_id))
+        return self.sync(names, progress)
 
     def rebuild(
         self, processes: int | None = None, progress: Progress | None = None

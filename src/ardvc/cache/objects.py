@@ -154,12 +154,12 @@ class ObjectStore:
             return oid
         tmp = self.write_temp(data)
         try:
-            _fsync_file(Path(tmp))
+            _fsync(Path(tmp))
         except BaseException:
             os.unlink(tmp)
             raise
         self.install(tmp, oid)
-        _fsync_dir(self.path(oid).parent)
+        _fsync(self.path(oid).parent)
         return oid
 
     def add_file(self, src: Path, *, suffix: str = "") -> tuple[str, bool]:
@@ -176,12 +176,12 @@ class ObjectStore:
             if self.exists(oid):
                 tmp.unlink()
                 return oid, False
-            _fsync_file(tmp)
+            _fsync(tmp)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
         added = self.install(tmp, oid)
-        _fsync_dir(self.path(oid).parent)
+        _fsync(self.path(oid).parent)
         return oid, added
 
     def remove(self, oid: str) -> None:
@@ -313,15 +313,8 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
+def _fsync(path: Path) -> None:
+    """fsync a file or a folder (its entries) by path."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

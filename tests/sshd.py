@@ -10,6 +10,7 @@ file holding the host key; ``stop()`` ends the process.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import shutil
 import socket
@@ -85,7 +86,9 @@ def start_sshd(folder: Path) -> SshServer:
         "UsePAM no\nStrictModes no\nPermitRootLogin prohibit-password\n"
         "Subsystem sftp internal-sftp\nLogLevel ERROR\nMaxStartups 50\nMaxSessions 50\n"
     )
-    Path("/run/sshd").mkdir(exist_ok=True)  # privilege separation dir Debian's sshd wants
+    # the privilege separation folder Debian's sshd wants (not root: sshd runs without it)
+    with contextlib.suppress(PermissionError):
+        Path("/run/sshd").mkdir(exist_ok=True)
     process = subprocess.Popen(
         [sshd, "-D", "-e", "-f", str(config)],
         stdout=subprocess.DEVNULL, stderr=(folder / "sshd.log").open("wb"),

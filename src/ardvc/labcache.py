@@ -85,9 +85,12 @@ class LabCache:
             for repo, chosen in by_repo.values()
         ]
 
-    def status(self, repos: Iterable[str] | None = None) -> list[ArtifactStatus]:
+    def status(
+        self, repos: Iterable[str] | None = None, *, progress: Progress | None = None
+    ) -> list[ArtifactStatus]:
         """Workspace vs pointer vs cache for every artifact of the checked-out branches."""
-        return [row for git in self.repos(repos) for row in artifacts.status(self.cache, git)]
+        tick = (lambda: progress(1)) if progress else None
+        return [row for git in self.repos(repos) for row in artifacts.status(self.cache, git, tick)]
 
     def checkout(
         self,

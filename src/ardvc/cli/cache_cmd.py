@@ -316,7 +316,8 @@ def cache_status_cmd(cli: CliContext, cloud: bool, remote: str | None, refresh: 
     what to do; with -c, which referenced objects are only local, only remote, or lost."""
     lc = _lab_cache(cli, False)
     try:
-        rows = lc.status()
+        with _bar(cli, "artifacts") as tick:
+            rows = lc.status(progress=tick)
         payload: dict[str, object] = {"artifacts": [r.as_dict() for r in rows]}
         if cloud:
             from ardvc.cache.gc import expand

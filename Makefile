@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-lab
 
-.PHONY: demo test lint bench venv clean pg-server sshd-server
+.PHONY: demo test lint bench venv clean pg-server chromium sshd-server
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev,postgres,s3,ssh]'
+	$(BIN)/pip install --quiet -e '.[dev,postgres,web,s3,ssh]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
-test: $(STAMP) pg-server sshd-server lint
+test: $(STAMP) pg-server chromium sshd-server lint
 	$(BIN)/pytest -q
 
 # The index tests run a real PostgreSQL server (tests/pg.py). Install it when its server
@@ -47,6 +47,21 @@ pg-server:
 	fi; \
 	case "$$CI" in 1|true|yes|TRUE|True) echo "CI needs PostgreSQL: stopping"; exit 1;; esac; \
 	echo "the PostgreSQL variants of the index tests will be skipped"
+
+# The browser tests (tests/test_web_browser.py) drive Debian's Chromium through Playwright
+# (no `playwright install`: it downloads). Install it when missing, as pg-server does.
+chromium:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Chromium for the browser tests: apt-get install chromium"; \
+	  if apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends chromium >/dev/null; then exit 0; fi; \
+	  echo "apt-get install chromium failed"; \
+	else \
+	  echo "Chromium not found at /usr/bin/chromium; install it (Debian/Ubuntu: apt-get install chromium)"; \
+	fi; \
+	case "$$CI" in 1|true|yes|TRUE|True) echo "CI needs Chromium: stopping"; exit 1;; esac; \
+	echo "the browser tests will be skipped"
 
 # The cache-remote tests run a real OpenSSH server on loopback (tests/sshd.py).
 sshd-server:

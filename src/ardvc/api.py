@@ -22,7 +22,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from ardvc.cache.objects import ObjectStore
 from ardvc.cache.runcache import RunCache
 from ardvc.config import Config
-from ardvc.data import Analysis, DataRepo
+from ardvc.data import Analysis, DataRepo, RepoSummary
+from ardvc.data.tags import write_tags
 from ardvc.errors import AnalysisNotFoundError, ArdvcError, RepositoryNotFoundError
 from ardvc.exps import (
     Applied,
@@ -36,6 +37,7 @@ from ardvc.exps import (
     run_experiment,
 )
 from ardvc.formats.names import check_safe_name
+from ardvc.formats.runid import is_uuid, parse_runid
 from ardvc.gitstore import Author, CommitPolicy, CommitResult, GitRepo
 from ardvc.health import DoctorCheck, FsckReport, LabView, doctor, fsck
 from ardvc.identity import resolve_author
@@ -54,9 +56,13 @@ from ardvc.persist.persister import Persister, PersisterSettings
 from ardvc.provenance import BlameLine, Revision, ValueDiff, blame, value_diff, value_history
 from ardvc.provenance.history import ITEMS
 from ardvc.reduction.flux_fit import FluxFit, fit_level_flux, save_flux_fit
+from ardvc.reduction.ia_save import IAPlan, save_ia
 from ardvc.reduction.run import Reduction, reduce_analyses
+from ardvc.reduction.sample import SampleReport, reduce_sample
 from ardvc.reduction.select import DEFAULT_TYPES, select_analyses
 from ardvc.reduction.settings import settings as reduction_settings
+from ardvc.report.templates import PlotStyle, load_template
+from ardvc.repostatus import RepoStatus, local_status
 from ardvc.workspace import Workspace, find_root
 
 
@@ -327,6 +333,95 @@ class Lab:
             f"no analysis {name!r} in {', '.join(names) or 'any repository'}",
             hint="give the repository with --repo, or check the run ID / uuid",
         )
+
+    # --- samples, provenance, tags, plots (web UI, ardvc plot/export/tag) -----------------
+
+    def sample(
+        self,
+        repo: str,
+        identifier: str,
+        *,
+        aliquot: int | None = None,
+        at: str | None = None,
+        meta_at: str | None = None,
+        conventions: str | None = None,
+        settings: Sequence[str] = (),
+    ) -> SampleReport:
+        """Every analysis of ``identifier`` (one ``aliquot`` if given) in ``repo``, any
+        type, reduced with its group values. At the branch head the index names the steps
+        (git is scanned when the index is unavailable); ``at`` reads another commit."""
+        data = self.repo(repo)
+        names: list[str] = []
+        if at is None:
+            try:
+                self.catalog.sync([repo])
+                names = [r.name for r in self.find(repo=[repo], identifier=[identifier])]
+            except (ArdvcError, SQLAlchemyError) as exc:
+                get_logger("api").warning("index unavailable, scanning %s: %s", repo, exc)
+        analyses = (
+            select_analyses(data, None, names=names) if names
+            else select_analyses(data, at, identifiers=[identifier], types=None)
+        )  # fmt: skip
+        constants, convs = reduction_settings(self.config, settings, conventions=conventions)
+        return reduce_sample(
+            data, self.meta, analyses, identifier=identifier, aliquot=aliquot, meta_rev=meta_at,
+            constants=constants, conventions=convs,
+        )  # fmt: skip
+
+    def tag(
+        self, repo: str, names: Sequence[str], tag: str, *, note: str | None = None
+    ) -> CommitResult:
+        """Tag analyses (``ok``, ``omit``, ``invalid`` …) in one ``<TAG>`` commit."""
+        return write_tags(self.repo(repo), names, tag, self.author(), note=note)
+
+    def plot_style(self, kind: str) -> PlotStyle:
+        """The lab's plot template of ``kind`` (``.ardvc/plots/<kind>.toml``)."""
+        return load_template(self.workspace.plots_dir, kind)
+
+    def repository_status(
+        self, summaries: dict[str, RepoSummary] | None = None
+    ) -> list[RepoStatus]:
+        """Branch, head, analysis count and unpushed outbox commits of every repository."""
+        repos = [self.repo(name) for name in self.repository_names()]
+        return local_status(repos, self.outbox, self.root, summaries)
+
+    def save_interpreted_age(
+        self,
+        repo: str,
+        identifier: str,
+        *,
+        names: Sequence[str] = (),
+        name: str | None = None,
+        preferred: str | None = None,
+        exclude: Sequence[str] = (),
+        meta_at: str | None = None,
+        conventions: str | None = None,
+        settings: Sequence[str] = (),
+    ) -> tuple[IAPlan, CommitResult]:
+        """Reduce ``identifier`` (or the named steps) at the branch head and commit its IA
+        file, as ``ardvc ia save`` does."""
+        constants, convs = reduction_settings(self.config, settings, conventions=conventions)
+        return save_ia(
+            self.repo(repo), self.meta, self.author(), conventions=convs, identifier=identifier,
+            names=names, constants=constants, meta_rev=meta_at, name=name, preferred=preferred,
+            exclude=exclude,
+        )  # fmt: skip
+
+    def analysis_in(self, repo: str, name: str, rev: str | None = None) -> Analysis:
+        """``name`` (run ID or uuid) in ``repo``: by Pychron's path rules, then through the
+        index (a run ID in a uuid-named repository), then by scanning git."""
+        data = self.repo(repo)
+        if rev is None and not is_uuid(name) and data.locate(name) is None:
+            try:
+                identifier = parse_runid(name).identifier
+                records = self.find(repo=[repo], identifier=[identifier])
+            except (ArdvcError, SQLAlchemyError) as exc:
+                get_logger("api").warning("index lookup of %s failed: %s", name, exc)
+                records = []
+            hit = next((r for r in records if r.record_id == name), None)
+            if hit is not None:
+                return data.analysis(hit.name)
+        return data.analysis(name, rev)
 
     # --- provenance ---------------------------------------------------------------------
 

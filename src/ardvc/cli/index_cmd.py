@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ardvc.cli.context import CliContext, command_log, pass_ctx, report_errors
 from ardvc.cli.output import csv_text, emit_json, table
-from ardvc.index.query import Filters
+from ardvc.errors import UsageError
+from ardvc.index.query import Filters, parse_time
 from ardvc.index.sync import SyncReport
 
 
@@ -114,13 +114,10 @@ def index_info(cli: CliContext, as_json: bool) -> None:
 
 
 def _when(text: str | None, zone: str | None) -> datetime | None:
-    if text is None:
-        return None
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise click.BadParameter(f"not an ISO date: {text!r}") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone or "UTC"))
+        return parse_time(text, zone)
+    except UsageError as exc:
+        raise click.BadParameter(str(exc)) from exc
 
 
 FIND_COLUMNS = ("record_id", "uuid", "repo", "sample", "identifier", "analysis_type",

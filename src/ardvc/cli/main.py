@@ -13,17 +13,21 @@ from ardvc.cli.config_cmd import config_cmd
 from ardvc.cli.context import CliContext
 from ardvc.cli.demo_cmd import demo_cmd
 from ardvc.cli.exp_cmd import exp_group
+from ardvc.cli.export_cmd import export_group
 from ardvc.cli.fit_cmd import fit_cmd
 from ardvc.cli.flux_cmd import flux_cmd
 from ardvc.cli.health_cmd import register as register_health
 from ardvc.cli.ia_cmd import ia_group
 from ardvc.cli.index_cmd import find_cmd, index_group
 from ardvc.cli.init_cmd import init_cmd
+from ardvc.cli.plot_cmd import plot_group
 from ardvc.cli.provenance_cmd import register as register_provenance
 from ardvc.cli.reduce_cmd import reduce_cmd
 from ardvc.cli.refs_cmd import register as register_refs
 from ardvc.cli.repo_cmd import ls_cmd, repo_group
+from ardvc.cli.serve_cmd import serve_cmd
 from ardvc.cli.show_cmd import show_cmd
+from ardvc.cli.tag_cmd import tag_cmd
 from ardvc.logs import setup_logging
 
 
@@ -93,5 +97,9 @@ main.add_command(exp_group)
 register_refs(main)
 register_acquire(main)
 register_cache(main)
+main.add_command(serve_cmd)
+main.add_command(plot_group)
+main.add_command(export_group)
+main.add_command(tag_cmd)
 register_provenance(main)
 register_health(main)

@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Select, and_, false, func, or_, select
 
+from ardvc.errors import UsageError
 from ardvc.index.models import (
     Analysis,
     Material,
@@ -76,6 +78,19 @@ class Filters:
     branch: str | None = None
     """``None``: each repository's checked-out branch; ``"*"``: every indexed branch."""
     limit: int | None = None
+
+
+def parse_time(text: str | None, zone: str | None) -> datetime | None:
+    """An ISO date/time for ``since``/``until``; naive values are in ``zone`` (UTC unset)."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise UsageError(
+            f"not an ISO date: {text!r}", hint="e.g. 2022-01-31 or 2022-01-31T08:00"
+        ) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(zone or "UTC"))
 
 
 def _text(column: Any, value: str) -> Any:

@@ -17,6 +17,7 @@ from ardvc.reduce.integrated import integrated_f
 from ardvc.reduce.isochron import InverseIsochron, error_correlation, inverse_isochron
 from ardvc.reduce.plateau import Plateau, plateau
 from ardvc.reduce.stats import FloatArray, WeightedMean, weighted_mean
+from ardvc.reduce.uncertain import UArray
 from ardvc.reduction.run import Reduction
 
 
@@ -163,13 +164,18 @@ def isochron_points(reduction: Reduction, groups: GroupValues) -> IsochronPoints
     )  # fmt: skip
 
 
+def isochron_components(chain: ArArResults, rows: np.ndarray) -> tuple[UArray, UArray, UArray]:
+    """(40Ar − 40Ar_K, 39Ar_K, 36Ar_atm) of ``rows``: the isotopes every isochron ratio of
+    a step is made of (inverse and normal isochrons, IsoplotR exports)."""
+    a40 = chain.intensities["Ar40"][rows] - chain.k40[rows]
+    return a40, chain.k39[rows], chain.atmospheric.atm36[rows]
+
+
 def _isochron_arrays(
     chain: ArArResults, rows: np.ndarray
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """Pychron's points: 40Ar less 40Ar_K, ρ from the relative errors (not the Jacobians)."""
-    a40 = chain.intensities["Ar40"][rows] - chain.k40[rows]
-    k39 = chain.k39[rows]
-    atm36 = chain.atmospheric.atm36[rows]
+    a40, k39, atm36 = isochron_components(chain, rows)
     x, y = k39 / a40, atm36 / a40
     rho = error_correlation(a40.std / a40.value, atm36.std / atm36.value, k39.std / k39.value)
     return x.value, x.std, y.value, y.std, rho

@@ -150,7 +150,9 @@ class RefitRow:
 
 
 @dataclass
-class _Job:
+class SeriesJob:
+    """One stored entry ready to refit: its row, raw series and user exclusions."""
+
     row: RefitRow
     t: FloatArray
     y: FloatArray
@@ -228,7 +230,9 @@ class FitOverrides:
         return spec
 
 
-def _jobs(analysis: Analysis, overrides: FitOverrides | None = None) -> Iterator[_Job | RefitRow]:
+def series_jobs(
+    analysis: Analysis, overrides: FitOverrides | None = None
+) -> Iterator[SeriesJob | RefitRow]:
     """One job per populated entry, or a problem row when it cannot be refitted."""
     raw: RawData | None = None
     raw_problem: str | None = None
@@ -256,7 +260,7 @@ def _jobs(analysis: Analysis, overrides: FitOverrides | None = None) -> Iterator
         except ArdvcError as exc:
             yield replace(row, problem=str(exc))
             continue
-        yield _Job(replace(row, spec=spec), t, y, user)
+        yield SeriesJob(replace(row, spec=spec), t, y, user)
 
 
 def _user_excluded(entry: FitEntry, size: int) -> list[int]:
@@ -267,7 +271,7 @@ def _user_excluded(entry: FitEntry, size: int) -> list[int]:
     return picks
 
 
-def _fit_jobs(jobs: list[_Job]) -> list[RefitRow]:
+def _fit_jobs(jobs: list[SeriesJob]) -> list[RefitRow]:
     if not jobs:
         return []
     specs = [j.row.spec for j in jobs if j.row.spec is not None]
@@ -298,15 +302,15 @@ def refit_many(
     rows: list[RefitRow] = []
     it = iter(analyses)
     while chunk := list(islice(it, ANALYSES_PER_BATCH)):
-        jobs: list[_Job] = []
-        order: list[_Job | RefitRow] = []
+        jobs: list[SeriesJob] = []
+        order: list[SeriesJob | RefitRow] = []
         for analysis in chunk:
-            for item in _jobs(analysis, overrides):
+            for item in series_jobs(analysis, overrides):
                 order.append(item)
-                if isinstance(item, _Job):
+                if isinstance(item, SeriesJob):
                     jobs.append(item)
         fitted = iter(_fit_jobs(jobs))
-        rows.extend(next(fitted) if isinstance(item, _Job) else item for item in order)
+        rows.extend(next(fitted) if isinstance(item, SeriesJob) else item for item in order)
     return rows
 
 

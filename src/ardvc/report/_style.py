@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -21,11 +22,50 @@ FIT_COLOUR = "#cb181d"
 ATMOSPHERE_COLOUR = "#238b45"
 
 
+@dataclass(frozen=True)
+class Colours:
+    """The colours of a figure (a plot template's ``[colours]``)."""
+
+    kept: str = KEPT_FACE
+    plateau: str = PLATEAU_FACE
+    edge: str = EDGE
+    omitted: str = OMITTED_FACE
+    omitted_edge: str = OMITTED_EDGE
+    fit: str = FIT_COLOUR
+    atmosphere: str = ATMOSPHERE_COLOUR
+
+
 def new_figure(width: float, height: float) -> Figure:
     """A figure drawn by Agg; its own canvas, so many can be made in threads at once."""
     fig = Figure(figsize=(width, height), layout="constrained", dpi=150)
     FigureCanvasAgg(fig)
     return fig
+
+
+def apply_fonts(fig: Figure, family: str, size: float, title_size: float) -> None:
+    """Set every text of ``fig`` to ``family``: axis labels and ticks at ``size``, legends
+    and annotations a little smaller, the title at ``title_size`` (per figure, not through
+    matplotlib's global rcParams, so threads do not race)."""
+    small = 0.8 * size
+    for ax in fig.axes:
+        ax.tick_params(labelsize=size, labelfontfamily=family)
+        for label in (ax.xaxis.label, ax.yaxis.label, ax.title):
+            label.set_fontfamily(family)
+            label.set_fontsize(size)
+        for text in ax.texts:
+            text.set_fontfamily(family)
+            text.set_fontsize(small)
+        legend = ax.get_legend()
+        if legend is not None:
+            for text in legend.get_texts():
+                text.set_fontfamily(family)
+                text.set_fontsize(small)
+        offset = ax.yaxis.get_offset_text()
+        offset.set_fontfamily(family)
+        offset.set_fontsize(small)
+    title = fig.get_suptitle()
+    if title:
+        fig.suptitle(title, fontfamily=family, fontsize=title_size)
 
 
 def check_sigma(sigma: float) -> float:

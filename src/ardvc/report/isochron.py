@@ -20,6 +20,7 @@ from matplotlib.patches import Ellipse, Patch
 from ardvc.reduction.groups import GroupValues, IsochronPoints, isochron_points
 from ardvc.reduction.run import Reduction
 from ardvc.report import _style as st
+from ardvc.report.templates import PlotStyle, builtin
 
 
 def error_ellipse(
@@ -37,22 +38,38 @@ def error_ellipse(
     )  # fmt: skip
 
 
+def ellipse_outline(
+    x: float, y: float, sx: float, sy: float, rho: float, sigma: float, points: int = 48
+) -> tuple[list[float], list[float]]:
+    """Closed outline of the same ellipse as :func:`error_ellipse` (centre + sigma·L·u over
+    the unit circle, L the Cholesky factor of the covariance), for vector plots in a browser."""
+    t = np.linspace(0.0, 2 * math.pi, points)
+    r = max(-1.0, min(1.0, rho))
+    xs = x + sigma * sx * np.cos(t)
+    ys = y + sigma * sy * (r * np.cos(t) + math.sqrt(1 - r * r) * np.sin(t))
+    return xs.tolist(), ys.tolist()
+
+
 def inverse_isochron(
     reduction: Reduction,
     groups: GroupValues,
     *,
     title: str | None = None,
-    sigma: float = 2.0,
+    sigma: float | None = None,
+    style: PlotStyle | None = None,
 ) -> Figure:
     """Inverse isochron of ``groups.steps``: ellipses, York line, atmospheric 36/40.
 
-    Gids: ``point:<run ID>`` ellipses, ``york`` line, ``atmosphere`` marker, ``isochron``
-    axes. Omitted steps are grey dashed ellipses, outside the fit.
+    ``style`` (a plot template) gives size, fonts, colours and σ; an explicit ``sigma``
+    wins (default 2σ). Gids: ``point:<run ID>`` ellipses, ``york`` line, ``atmosphere``
+    marker, ``isochron`` axes. Omitted steps are grey dashed ellipses, outside the fit.
     """
-    s = st.check_sigma(sigma)
+    style = style or builtin("isochron")
+    c = style.colours
+    s = st.check_sigma(style.sigma if sigma is None else sigma)
     pts = isochron_points(reduction, groups)
     names = [reduction.results[i].record_id for i in pts.steps]
-    fig = st.new_figure(7.0, 5.2)
+    fig = st.new_figure(style.width, style.height)
     ax = fig.subplots()
     ax.set_gid("isochron")
     for k, name in enumerate(names):
@@ -61,31 +78,31 @@ def inverse_isochron(
             error_ellipse(
                 float(pts.x[k]), float(pts.y[k]), float(pts.x_err[k]), float(pts.y_err[k]),
                 float(pts.rho[k]), s, gid=f"point:{name}",
-                facecolor=st.OMITTED_FACE if omitted else st.KEPT_FACE,
-                edgecolor=st.OMITTED_EDGE if omitted else st.EDGE,
+                facecolor=c.omitted if omitted else c.kept,
+                edgecolor=c.omitted_edge if omitted else c.edge,
                 linestyle="--" if omitted else "-", linewidth=0.8, alpha=0.8, zorder=3,
             )
         )  # fmt: skip
     kept = ~np.array(pts.omitted)
-    ax.plot(pts.x[kept], pts.y[kept], "o", ms=2.5, color=st.EDGE, zorder=4)
+    ax.plot(pts.x[kept], pts.y[kept], "o", ms=2.5, color=c.edge, zorder=4)
     if not kept.all():
-        ax.plot(pts.x[~kept], pts.y[~kept], "x", ms=4, color=st.OMITTED_EDGE, zorder=4)
+        ax.plot(pts.x[~kept], pts.y[~kept], "x", ms=4, color=c.omitted_edge, zorder=4)
     atm = reduction.constants.atmosphere
     ax.plot(
-        [0.0], [1 / atm.atm4036], marker=">", ms=8, color=st.ATMOSPHERE_COLOUR, clip_on=False,
+        [0.0], [1 / atm.atm4036], marker=">", ms=8, color=c.atmosphere, clip_on=False,
         linestyle="none", zorder=5, gid="atmosphere",
         label=f"atmosphere $^{{40}}$Ar/$^{{36}}$Ar = {atm.atm4036:g} ({atm.name})",
     )  # fmt: skip
     handles: list[Artist] = [
-        Patch(facecolor=st.KEPT_FACE, edgecolor=st.EDGE,
+        Patch(facecolor=c.kept, edgecolor=c.edge,
               label=f"steps: {st.sigma_text(s)} error ellipses (ρ from the fit inputs)"),
     ]  # fmt: skip
     if not kept.all():
         handles.append(
-            Patch(facecolor=st.OMITTED_FACE, edgecolor=st.OMITTED_EDGE, linestyle="--",
+            Patch(facecolor=c.omitted, edgecolor=c.omitted_edge, linestyle="--",
                   label="omitted (tag): not in the fit")
         )  # fmt: skip
-    x_end = _draw_fit(ax, groups, pts, handles, s)
+    x_end = _draw_fit(ax, groups, pts, handles, s, c.fit)
     handles.append(_atm_handle(ax))
     y_top = max(1 / atm.atm4036, float(np.max(pts.y + s * pts.y_err)))
     if groups.isochron_fit is not None:
@@ -103,6 +120,7 @@ def inverse_isochron(
     ax.set_ylabel(r"$^{36}$Ar / $^{40}$Ar")
     ax.tick_params(direction="in", top=True, right=True)
     fig.suptitle(title if title is not None else st.sample_name(names))
+    st.apply_fonts(fig, style.font_family, style.font_size, style.title_size)
     return fig
 
 
@@ -119,8 +137,9 @@ def _atm_handle(ax: Axes) -> Artist:
 
 
 def _draw_fit(
-    ax: Axes, groups: GroupValues, pts: IsochronPoints, handles: list[Artist], s: float
-) -> float:
+    ax: Axes, groups: GroupValues, pts: IsochronPoints, handles: list[Artist], s: float,
+    colour: str,
+) -> float:  # fmt: skip
     """The York line from the y axis to the x axis, with its label; returns its x end."""
     iso, age = groups.isochron_fit, groups.isochron
     if iso is None or age is None:
@@ -143,7 +162,7 @@ def _draw_fit(
     )
     line = Line2D(
         [0.0, x_end], [fit.intercept, fit.intercept + fit.slope * x_end],
-        color=st.FIT_COLOUR, linewidth=1.2, gid="york", label=label, zorder=2,
+        color=colour, linewidth=1.2, gid="york", label=label, zorder=2,
     )  # fmt: skip
     ax.add_line(line)
     handles.append(line)

@@ -24,6 +24,7 @@ from ardvc.reduction.groups import GroupValues
 from ardvc.reduction.results import AnalysisResult
 from ardvc.reduction.run import Reduction
 from ardvc.report import _style as st
+from ardvc.report.templates import PlotStyle, builtin
 
 
 def cumulative_k39(k39: Sequence[float]) -> np.ndarray:
@@ -41,32 +42,39 @@ def age_spectrum(
     groups: GroupValues,
     *,
     title: str | None = None,
-    sigma: float = 2.0,
-    kca: bool = True,
+    sigma: float | None = None,
+    kca: bool | None = None,
     ylim: tuple[float, float] | None = None,
+    style: PlotStyle | None = None,
 ) -> Figure:
     """Age spectrum of ``groups.steps`` with the plateau marked; K/Ca panel above if ``kca``.
 
+    ``style`` (a plot template) gives size, fonts, colours, σ and the K/Ca switch; explicit
+    ``sigma``/``kca`` win over it (defaults without either: 2σ, K/Ca panel shown).
     ``ylim`` zooms the age axis (default: every box shown); boxes outside it are clipped.
     Artists carry gids so callers (and tests) can find them: ``step:<run ID>`` and
     ``kca:<run ID>`` rectangles, the ``plateau`` line, the ``spectrum``/``kca`` axes.
     """
-    s = st.check_sigma(sigma)
+    height = None if style is not None or kca is not False else 4.8
+    style = style or builtin("age_spectrum")
+    kca = bool(style.option("kca_panel")) if kca is None else kca
+    c = style.colours
+    s = st.check_sigma(style.sigma if sigma is None else sigma)
     results = [reduction.results[i] for i in groups.steps]
     omitted = set(groups.omitted)
     is_omitted = [i in omitted for i in groups.steps]
     edges = cumulative_k39([r.k39 for r in results])
     members = set(groups.plateau.members) if groups.plateau is not None else set()
 
-    fig = st.new_figure(7.0, 6.2 if kca else 4.8)
+    fig = st.new_figure(style.width, height or style.height)
     if kca:
         top, ax = fig.subplots(2, 1, sharex=True, height_ratios=[1, 3])
-        _kca_panel(top, results, edges, is_omitted, s)
+        _kca_panel(top, results, edges, is_omitted, s, c)
     else:
         ax = fig.subplots()
     ax.set_gid("spectrum")
     for k, r in enumerate(results):
-        face, edge, hatch = _box_style(is_omitted[k], k in members)
+        face, edge, hatch = _box_style(is_omitted[k], k in members, c)
         box = Rectangle(
             (edges[k], r.age - s * r.age_err), edges[k + 1] - edges[k], 2 * s * r.age_err,
             facecolor=face, edgecolor=edge, hatch=hatch, linewidth=0.8, gid=f"step:{r.record_id}",
@@ -75,19 +83,19 @@ def age_spectrum(
         ax.annotate(
             st.step_name(r.record_id), (0.5 * (edges[k] + edges[k + 1]), r.age + s * r.age_err),
             xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=7,
-            color=st.OMITTED_EDGE if is_omitted[k] else st.EDGE,
+            color=c.omitted_edge if is_omitted[k] else c.edge,
         )  # fmt: skip
     handles: list[Artist] = [
-        Patch(facecolor=st.KEPT_FACE, edgecolor=st.EDGE,
+        Patch(facecolor=c.kept, edgecolor=c.edge,
               label=f"steps: age ± {st.sigma_text(s)}, without J error"),
     ]  # fmt: skip
     if any(is_omitted):
         handles.append(
-            Patch(facecolor=st.OMITTED_FACE, edgecolor=st.OMITTED_EDGE, hatch=st.OMITTED_HATCH,
+            Patch(facecolor=c.omitted, edgecolor=c.omitted_edge, hatch=st.OMITTED_HATCH,
                   label="omitted (tag): not in plateau or isochron")
         )  # fmt: skip
     if groups.plateau is not None:
-        handles.append(_plateau_line(ax, groups, results, edges, s))
+        handles.append(_plateau_line(ax, groups, results, edges, s, c.fit))
     else:
         handles.append(_note("no plateau (Fleck 1977: ≥ 3 contiguous steps, ≥ 50 % 39Ar_K)"))
     handles.append(_note(_integrated_text(groups, s)))
@@ -102,13 +110,14 @@ def age_spectrum(
     ax.set_ylabel("Apparent age (Ma)")
     ax.tick_params(direction="in", top=True, right=True)
     fig.suptitle(title if title is not None else st.sample_name([r.record_id for r in results]))
+    st.apply_fonts(fig, style.font_family, style.font_size, style.title_size)
     return fig
 
 
-def _box_style(omitted: bool, plateau_step: bool) -> tuple[str, str, str | None]:
+def _box_style(omitted: bool, plateau_step: bool, c: st.Colours) -> tuple[str, str, str | None]:
     if omitted:
-        return st.OMITTED_FACE, st.OMITTED_EDGE, st.OMITTED_HATCH
-    return (st.PLATEAU_FACE if plateau_step else st.KEPT_FACE), st.EDGE, None
+        return c.omitted, c.omitted_edge, st.OMITTED_HATCH
+    return (c.plateau if plateau_step else c.kept), c.edge, None
 
 
 def _note(text: str) -> Line2D:
@@ -117,14 +126,15 @@ def _note(text: str) -> Line2D:
 
 
 def _plateau_line(
-    ax: Axes, groups: GroupValues, results: list[AnalysisResult], edges: np.ndarray, s: float
-) -> Line2D:
+    ax: Axes, groups: GroupValues, results: list[AnalysisResult], edges: np.ndarray, s: float,
+    colour: str,
+) -> Line2D:  # fmt: skip
     """The bar at the plateau age across its steps' 39Ar_K range (start..end, which in
     Pychron's compat mode includes an omitted step inside the range)."""
     p = groups.plateau
     assert p is not None
     line = Line2D(
-        [edges[p.start], edges[p.end + 1]], [p.value, p.value], color=st.FIT_COLOUR,
+        [edges[p.start], edges[p.end + 1]], [p.value, p.value], color=colour,
         linewidth=1.8, gid="plateau", label=_plateau_text(p, groups, results, s),
     )  # fmt: skip
     ax.add_line(line)
@@ -155,12 +165,13 @@ def _integrated_text(groups: GroupValues, s: float) -> str:
 
 
 def _kca_panel(
-    ax: Axes, results: list[AnalysisResult], edges: np.ndarray, is_omitted: list[bool], s: float
-) -> None:
+    ax: Axes, results: list[AnalysisResult], edges: np.ndarray, is_omitted: list[bool], s: float,
+    c: st.Colours,
+) -> None:  # fmt: skip
     """K/Ca ± sigma·σ per step, on the spectrum's x axis."""
     ax.set_gid("kca")
     for k, r in enumerate(results):
-        face, edge, hatch = _box_style(is_omitted[k], False)
+        face, edge, hatch = _box_style(is_omitted[k], False, c)
         ax.add_patch(
             Rectangle(
                 (edges[k], r.kca - s * r.kca_err), edges[k + 1] - edges[k], 2 * s * r.kca_err,

@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev,postgres,web]'
+	$(BIN)/pip install --quiet -e '.[dev,postgres,web,s3,ssh]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -63,7 +63,8 @@ chromium:
 	case "$$CI" in 1|true|yes|TRUE|True) echo "CI needs Chromium: stopping"; exit 1;; esac; \
 	echo "the browser tests will be skipped"
 
-# The sync tests run a real OpenSSH server on loopback (benchmarks/git_servers.py). Install
+# The sync and cache-remote tests run a real OpenSSH server on loopback (benchmarks/git_servers.py,
+# tests/sshd.py). Install
 # Debian's openssh-server when sshd is missing, as pg-server does for PostgreSQL.
 ssh-server:
 	@if [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1; then exit 0; fi; \

@@ -11,7 +11,7 @@ import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -152,3 +152,43 @@ def index_urls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
     finally:
         server.drop_database(name)
+
+
+# --- cache remotes: OpenSSH and an S3-compatible server on loopback (tests/sshd.py, s3server.py)
+
+
+def _component_missing(what: str, reason: str) -> NoReturn:
+    if _in_ci():
+        pytest.fail(f"{what} is required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def sshd_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real OpenSSH server on 127.0.0.1 with a throw-away key pair (``make test``
+    installs openssh-server when it is missing)."""
+    from sshd import SshdUnavailable, start_sshd
+
+    try:
+        server = start_sshd(tmp_path_factory.mktemp("sshd"))
+    except SshdUnavailable as exc:
+        _component_missing("OpenSSH's sshd", str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[Any]:
+    """moto's standalone S3-compatible server on 127.0.0.1 for the session."""
+    from s3server import S3Unavailable, start_s3
+
+    try:
+        server = start_s3()
+    except S3Unavailable as exc:
+        _component_missing("moto's S3 server", str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -19,6 +19,8 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from ardvc.cache.objects import ObjectStore
+from ardvc.cache.runcache import RunCache
 from ardvc.config import Config
 from ardvc.data import Analysis, DataRepo, RepoSummary
 from ardvc.data.tags import write_tags
@@ -43,6 +45,7 @@ from ardvc.index.catalog import Catalog
 from ardvc.index.db import create_engine_for, index_url
 from ardvc.index.query import AnalysisRecord
 from ardvc.index.sync import Source
+from ardvc.labcache import LabCache
 from ardvc.labinit import (
     DEFAULT_META_REPO,
     InitResult,
@@ -262,6 +265,7 @@ class Lab:
             journal=self.run_journal,
             outbox=self.outbox,
             settings=settings,
+            cache=ObjectStore(self.workspace.cache_dir),
         )
 
     # --- sync (ardvc.sync) ---------------------------------------------------------------
@@ -335,9 +339,12 @@ class Lab:
         conventions: str | None = None,
         settings: Sequence[str] = (),
         refit: bool = False,
+        run_cache: bool = True,
     ) -> Reduction:
         """Ages of a selection, from the stored intercepts at ``at`` and the MetaRepo at
-        ``meta_at``, with the lab's reduction settings plus ``KEY=VALUE`` overrides."""
+        ``meta_at``, with the lab's reduction settings plus ``KEY=VALUE`` overrides. A
+        repeat with unchanged inputs, parameters and code is a run-cache lookup
+        (``run_cache=False`` recomputes)."""
         data = self.repo(repo)
         analyses = select_analyses(data, at, names=names, identifiers=identifiers, types=types)
         constants, convs = reduction_settings(self.config, settings, conventions=conventions)
@@ -349,6 +356,7 @@ class Lab:
             conventions=convs,
             repos={data.name: data},
             refit=refit,
+            runs=RunCache(self.workspace.cache_dir / "runs") if run_cache else None,
         )
 
     def fit_flux(
@@ -375,6 +383,13 @@ class Lab:
 
     def save_flux_fit(self, fit: FluxFit) -> CommitResult:
         return save_flux_fit(self.meta, fit, self.author())
+
+    # --- artifacts and the cache ----------------------------------------------------------
+
+    def cache(self, *, wait: bool = False) -> LabCache:
+        """Artifacts, the object cache and cache remotes (:class:`ardvc.labcache.LabCache`);
+        ``wait``: wait for busy locks as long as it takes."""
+        return LabCache(self, wait=wait)
 
     # --- analyses -----------------------------------------------------------------------
 
@@ -562,7 +577,14 @@ class Lab:
         branches are only read."""
         data = self.repo(request.repo)
         return run_experiment(
-            self.experiments, data, self.meta, self.config, self.author(), request, progress
+            self.experiments,
+            data,
+            self.meta,
+            self.config,
+            self.author(),
+            request,
+            progress,
+            runs=RunCache(self.workspace.cache_dir / "runs"),
         )
 
     def compare_experiment(self, name: str) -> list[Comparison]:

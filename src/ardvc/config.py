@@ -104,6 +104,13 @@ KEYS: dict[str, Key] = {
         Key("reduce.decay_constants", str, "min2000", "min2000, sj1977, renne2011, nmgrl2018"),
         Key("reduce.atmosphere", str, "nier1950", "nier1950 or lee2006"),
         Key("reduce.monitor", str, "fc-2", "flux monitor: fc-2 (28.201 Ma), FC SJ, …"),
+        Key(
+            "cache.type", str, "reflink,hardlink,copy", "workspace links to cache objects, in order"
+        ),
+        Key("cache.remote", str, "", "default cache remote (cache_remote.<name>.url)"),
+        Key("cache.lock_timeout", float, 60.0, "seconds a cache command waits for a busy lock"),
+        Key("cache.hardlink_lock", bool, False, "NFS-safe workspace lock (hardlink claim files)"),
+        Key("cache.jobs", int, 0, "threads for hashing and transfers; 0 = automatic"),
         Key("web.host", str, "127.0.0.1", "address ardvc serve binds to"),
         Key("web.port", int, 8765, "port ardvc serve listens on"),
         Key("web.allow_remote", bool, False, "let ardvc serve bind to a non-loopback address"),
@@ -113,8 +120,9 @@ KEYS: dict[str, Key] = {
         Key("log.backups", int, 5, "rotated log files kept"),
     )
 }
-DYNAMIC_SECTIONS = {"remote"}
-"""Sections whose subsections are named by the user (``remote.<name>.<key>``)."""
+DYNAMIC_SECTIONS = {"remote", "cache_remote"}
+"""Sections whose subsections are named by the user (``remote.<name>.<key>``,
+``cache_remote.<name>.url``)."""
 
 _SECRET_NAME = re.compile(r"token|password|secret", re.IGNORECASE)
 _URL_PASSWORD = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@:]*:[^/@]+@", re.IGNORECASE)

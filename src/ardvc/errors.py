@@ -149,3 +149,53 @@ class BranchNotFoundError(GitStoreError):
 class IndexUnavailableError(ArdvcError):
     """The SQL index cannot be reached, opened or locked; the message names its URL with
     the password masked, never the password."""
+
+
+# --- content-addressed cache --------------------------------------------------------------
+
+
+class CacheError(ArdvcError):
+    """The object cache, a pointer file, or a cache remote cannot do what was asked."""
+
+
+class CorruptObjectError(CacheError):
+    """A cache object's content does not hash to its name (a bit flip, a torn copy)."""
+
+    def __init__(self, oid: str, where: str, actual: str | None = None) -> None:
+        got = f" (its content hashes to {actual[:16]}…)" if actual else ""
+        super().__init__(
+            f"cache object {oid[:16]}… at {where} is corrupt{got}",
+            hint="ardvc cache verify --repair removes corrupt objects; then ardvc cache fetch "
+            "brings them back from a cache remote, or ardvc add re-adds them from the workspace",
+        )
+        self.oid = oid
+        self.where = where
+
+
+class ObjectMissingError(CacheError):
+    """A pointer names content the cache does not hold."""
+
+
+class PointerError(CacheError):
+    """A ``.ardvc`` pointer file is unreadable or names something impossible."""
+
+
+class LockTimeoutError(CacheError):
+    """A lock stayed busy for longer than the wait allowed."""
+
+
+class TransferError(CacheError):
+    """Some objects could not be moved to or from a cache remote; ``failed`` lists them."""
+
+    def __init__(
+        self,
+        message: str,
+        failed: dict[str, str],
+        *,
+        hint: str | None = None,
+        report: object | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.failed = failed
+        self.report = report
+        """What did move (a :class:`ardvc.cache.transfer.TransferReport`)."""

@@ -8,6 +8,7 @@ import click
 
 from ardvc import __version__
 from ardvc.cli.acquire_cmd import register as register_acquire
+from ardvc.cli.cache_cmd import register as register_cache
 from ardvc.cli.config_cmd import config_cmd
 from ardvc.cli.context import CliContext
 from ardvc.cli.demo_cmd import demo_cmd
@@ -96,6 +97,7 @@ main.add_command(demo_cmd)
 main.add_command(exp_group)
 register_refs(main)
 register_acquire(main)
+register_cache(main)
 main.add_command(serve_cmd)
 main.add_command(plot_group)
 main.add_command(export_group)

@@ -53,6 +53,8 @@ class NewAnalysis:
     tags: dict[str, Json] | None = None
     log: str | None = None
     spectrometer: dict[str, Json] | None = None
+    artifacts: dict[str, bytes] | None = None
+    """Artifact pointer files (path → bytes) committed with the ``<COLLECTION>`` files."""
 
     @property
     def uuid(self) -> str:
@@ -77,7 +79,10 @@ _MODIFIER_FIELDS: dict[str | None, str] = {
 
 # Pychron's collection commits (2019–): which files go into which commit, in order.
 COLLECTION_GROUPS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
-    (COLLECTION, (SPECTROMETER, None, ".data", "extraction", "peakcenter", "monitor", "tags")),
+    (
+        COLLECTION,
+        (SPECTROMETER, None, ".data", "extraction", "peakcenter", "monitor", "tags", "artifacts"),
+    ),
     (ISOEVO_COLLECTION, ("intercepts", "baselines")),
     ("<BLANKS>", ("blanks",)),
     (ICFACTOR_COLLECTION, ("icfactors",)),
@@ -127,6 +132,8 @@ def collection_files(
         out[modifier] = {address.path: encode_checked(modifier, value, address.path)}
     if new.log is not None:
         out["logs"] = {write_address(uuid, "logs").path: new.log.encode("utf-8")}
+    if new.artifacts:
+        out["artifacts"] = dict(new.artifacts)
     return out
 
 

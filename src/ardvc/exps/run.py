@@ -23,6 +23,7 @@ from pathlib import Path
 import pygit2
 
 from ardvc import __version__
+from ardvc.cache.runcache import RunCache
 from ardvc.config import Config
 from ardvc.data import DataRepo
 from ardvc.errors import AnalysisNotFoundError, UsageError
@@ -138,8 +139,10 @@ def run_experiment(
     author: Author,
     request: ExperimentRequest,
     progress: Progress | None = None,
+    runs: RunCache | None = None,
 ) -> Experiment:
-    """Run ``request`` and record it; the lab's repositories are only read."""
+    """Run ``request`` and record it; the lab's repositories are only read. With ``runs``
+    (the lab's run-cache) an equal reduction is a lookup."""
     say = progress or (lambda _: None)
     store.check_new(request.name, request.replace)
     fits, _ = split_sets(request.sets)
@@ -170,7 +173,7 @@ def run_experiment(
             analyses = [own.analysis(a.name, BRANCH) for a in analyses]
         say(f"reducing {len(analyses)} analyses")
         reduction_request = ReductionRequest(
-            analyses, own, meta, meta_commit, constants, conventions
+            analyses, own, meta, meta_commit, constants, conventions, runs
         )
         reduction = reduce_selection(reduction_request)
         experiment = Experiment(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ardvc.cache.runcache import RunCache
 from ardvc.data import Analysis, DataRepo
 from ardvc.meta import MetaRepo
 from ardvc.reduce.constants import ArArConstants
@@ -26,6 +27,8 @@ class ReductionRequest:
     meta_commit: str
     constants: ArArConstants
     conventions: Conventions
+    runs: RunCache | None = None
+    """The lab's run-cache: an equal reduction is a lookup."""
 
 
 def reduce_selection(request: ReductionRequest) -> Reduction:
@@ -37,4 +40,5 @@ def reduce_selection(request: ReductionRequest) -> Reduction:
         constants=request.constants,
         conventions=request.conventions,
         repos={request.data.name: request.data},
+        runs=request.runs,
     )

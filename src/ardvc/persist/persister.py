@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ardvc.cache.objects import ObjectStore
 from ardvc.data import DataRepo
 from ardvc.data.write import write_collection
 from ardvc.errors import ArdvcError, RepositoryNotFoundError, UsageError
@@ -39,6 +40,7 @@ from ardvc.gitstore.network import GitNetwork
 from ardvc.index.catalog import Catalog
 from ardvc.logs import get_logger
 from ardvc.meta import MetaRepo
+from ardvc.persist.artifacts import analysis_artifacts
 from ardvc.persist.collection import CollectionFits, Context, collection_analysis
 from ardvc.persist.indexer import IndexWorker
 from ardvc.persist.journal import RunJournal, RunMarker
@@ -111,8 +113,11 @@ class Persister:
         journal: RunJournal,
         outbox: Outbox,
         settings: PersisterSettings | None = None,
+        cache: ObjectStore | None = None,
     ) -> None:
         self.root = root
+        self.cache = cache
+        """Where attached artifacts go (``None``: attaching one is an error at commit)."""
         self.repository = repository
         self.author = author
         self.settings = settings or PersisterSettings()
@@ -302,6 +307,10 @@ class Persister:
         meta_commit = self.meta.git.head_id() if self.meta is not None else None
         ctx = Context(meta_commit=meta_commit, timezone=self.settings.timezone)
         new, problems = collection_analysis(rec, self.settings.fits, ctx)
+        if rec.artifacts:
+            if self.cache is None:
+                raise UsageError(f"run {rec.record_id} has artifacts but the persister no cache")
+            new.artifacts = analysis_artifacts(self.cache, rec.uuid, rec.artifacts)
         for problem in problems:
             self._log.warning("%s", problem)
         previous = rec.defaults.previous_blank if rec.defaults else None

@@ -9,9 +9,11 @@ across isotopes, as multicollection produces them.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -22,6 +24,7 @@ from ardvc.persist.metadata import RunMetadata
 
 FloatArray = npt.NDArray[np.float64]
 State = Literal["recording", "ending", "committed", "aborted"]
+ARTIFACT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,120}")
 Pair = tuple[float, float]
 
 EXTRACTION_FIELDS = {
@@ -106,6 +109,8 @@ class Recording:
         self.baselines: dict[str, _Stream] = {}
         self.peak_center: PeakCenterScan | None = None
         self.defaults: Defaults | None = None
+        self.artifacts: dict[str, bytes | Path] = {}
+        """Attached artifacts by name (content or a file path); see :meth:`attach_artifact`."""
         self.future: Future[Any] | None = None
         """Set by ``Persister.run`` when it ended the run."""
 
@@ -210,6 +215,24 @@ class Recording:
         if unknown:
             raise UsageError(f"{self.record_id}: blanks for unmeasured {', '.join(unknown)}")
         self.defaults = Defaults(dict(blanks), dict(icfactors), previous_blank)
+
+    def attach_artifact(self, name: str, content: bytes | Path) -> None:
+        """Attach a file that does not belong in git (a laser snapshot, a video, an
+        instrument export) to the analysis: at commit its content goes into the lab's
+        cache and a pointer file ``<shard>/artifacts/<tail>.<name>.ardvc`` is committed
+        with the analysis. ``content`` is the bytes or the path of a file."""
+        self._require_recording()
+        if not ARTIFACT_NAME.fullmatch(name) or name.endswith(".ardvc"):
+            raise UsageError(
+                f"{self.record_id}: artifact name {name!r} must be a plain file name "
+                "(letters, digits, '.', '_', '-')"
+            )
+        if isinstance(content, Path):
+            if not content.is_file():
+                raise UsageError(f"{self.record_id}: artifact {content} is not a file")
+        elif not isinstance(content, bytes):
+            raise UsageError(f"{self.record_id}: artifact {name} must be bytes or a Path")
+        self.artifacts[name] = content
 
     # --- what the persister reads ---------------------------------------------------------
 

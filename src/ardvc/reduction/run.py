@@ -6,9 +6,11 @@ that analysis's error while the rest of the batch reduces.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
+from ardvc.cache.runcache import RunCache
 from ardvc.data import Analysis, DataRepo
 from ardvc.errors import ArdvcError
 from ardvc.meta import MetaRepo
@@ -17,6 +19,7 @@ from ardvc.reduce.constants import ArArConstants
 from ardvc.reduce.conventions import Conventions
 from ardvc.reduce.fitspec import STATUS_REASONS, FitStatus
 from ardvc.reduction.gather import Fitted, InputGatherer, gather
+from ardvc.reduction.memo import reduction_key, result_record, results_from_record
 from ardvc.reduction.refit import FitOverrides, refit_many
 from ardvc.reduction.results import AnalysisResult, failed, parameters, result_rows
 
@@ -26,12 +29,23 @@ class Reduction:
     """Results in selection order, plus the engine's arrays for group statistics."""
 
     results: list[AnalysisResult]
-    chain: ArArResults | None
+    _chain: ArArResults | None
     rows: list[int]
     """For each result, its row in ``chain`` (-1 when it failed before the engine)."""
     constants: ArArConstants
     conventions: Conventions
     meta_commit: str
+    from_run_cache: bool = False
+    """The results came from the run-cache (no file was read, no engine run)."""
+    _recompute: Callable[[], Reduction] | None = field(default=None, repr=False)
+
+    @property
+    def chain(self) -> ArArResults | None:
+        """The engine's arrays; a run-cache hit computes them on first use."""
+        if self._chain is None and self._recompute is not None:
+            fresh, self._recompute = self._recompute(), None
+            self._chain, self.rows = fresh._chain, fresh.rows
+        return self._chain
 
     def ok(self) -> list[AnalysisResult]:
         return [r for r in self.results if r.ok]
@@ -73,13 +87,45 @@ def reduce_analyses(
     conventions: Conventions,
     repos: dict[str, DataRepo] | None = None,
     refit: FitOverrides | bool = False,
+    runs: RunCache | None = None,
 ) -> Reduction:
     """``refit`` recomputes every intercept and baseline from the raw data (with the stored
-    settings, or with the given overrides) instead of using the stored values."""
+    settings, or with the given overrides) instead of using the stored values. With
+    ``runs``, a reduction whose inputs, parameters and code are unchanged is a run-cache
+    lookup (:mod:`ardvc.reduction.memo`)."""
     constants = constants or ArArConstants()
     params = parameters(constants, conventions)
     if refit is not False:
         params["intercepts"] = "refit from raw data"
+    if runs is None:
+        return _reduce(analyses, meta, meta_rev, constants, conventions, repos, refit, params)
+    meta_commit = meta.commit_id(meta_rev)
+    overrides = repr(refit) if isinstance(refit, FitOverrides) else None
+    key = reduction_key(analyses, meta, meta_commit, {**params, "refit": overrides})
+    record = runs.get(key)
+
+    def compute() -> Reduction:
+        return _reduce(analyses, meta, meta_commit, constants, conventions, repos, refit, params)
+
+    if record is not None:
+        results, rows = results_from_record(record, analyses, meta_commit)
+        return Reduction(results, None, rows, constants, conventions, meta_commit,
+                         from_run_cache=True, _recompute=compute)  # fmt: skip
+    reduction = compute()
+    runs.put(key, result_record(reduction.results, reduction.rows, reduction.meta_commit))
+    return reduction
+
+
+def _reduce(
+    analyses: Sequence[Analysis],
+    meta: MetaRepo,
+    meta_rev: str | None,
+    constants: ArArConstants,
+    conventions: Conventions,
+    repos: dict[str, DataRepo] | None,
+    refit: FitOverrides | bool,
+    params: dict[str, Any],
+) -> Reduction:
     gatherer = InputGatherer(meta, meta_rev, constants, conventions, repos)
     readable: list[Analysis] = []
     early: dict[int, AnalysisResult] = {}

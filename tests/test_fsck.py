@@ -242,3 +242,67 @@ def test_doctor(bundle_bare: Bundles, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["doctor"], env=env)
     assert result.exit_code == 1
     assert "git version" in result.output and "no ardvc lab" in result.output
+
+
+def _flip_a_bit(path: Path) -> None:
+    os.chmod(path, 0o644)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    os.chmod(path, 0o444)
+
+
+def test_repair_restores_index_rows_and_cache_objects_from_the_cache_remote(
+    bundle_bare: Bundles, tmp_path: Path
+) -> None:
+    """The acceptance's damaged lab: index rows deleted, one cache object removed and one
+    corrupted, both with a copy on the cache remote. ``fsck --repair`` brings the index to a
+    fresh rebuild and the cache to what the pointers name, verified."""
+    lab = make_lab(bundle_bare, tmp_path / "lab", ("IR998",))
+    lab.catalog.rebuild(processes=1)
+    folder = lab.workspace.repository_dir("IR998") / "exports"
+    folder.mkdir()
+    contents = {f"step-{i}.csv": os.urandom(2_000 + i) for i in range(3)}
+    for name, data in contents.items():
+        (folder / name).write_bytes(data)
+    cache = lab.cache()
+    try:
+        cache.add([folder])
+        assert findings(lab, "cache") == []
+        # the same damage without a cache remote: found, but only a person can fix it
+        odb = cache.cache.odb
+        lost, flipped = sorted(o for o in odb.oids() if not o.endswith(".dir"))[:2]
+        os.rename(odb.path_str(lost), tmp_path / "kept-aside")
+        (finding,) = findings(lab, "cache")
+        assert finding.kind == "cache-missing-object" and not finding.repairable
+        assert finding.where.startswith("IR998:") or finding.where == "a manifest's entry"
+        assert "ardvc add" in finding.remedy
+        os.rename(tmp_path / "kept-aside", odb.path_str(lost))
+        lab.config.set("cache_remote.backup.url", str(tmp_path / "cache-remote"))
+        lab.config.set("cache.remote", "backup")
+        assert cache.push().ok
+    finally:
+        cache.close()
+    _damage(lab)
+    os.unlink(odb.path_str(lost))
+    _flip_a_bit(Path(odb.path_str(flipped)))
+    found = {(f.kind, f.subject.get("oid", "")) for f in findings(lab, "cache")}
+    assert found == {("cache-missing-object", lost), ("cache-corrupt-object", flipped)}
+    assert {f.kind for f in findings(lab, "index")} >= {"file-without-row", "ia-rows-mismatch"}
+
+    out = CliRunner().invoke(main, ["--root", str(lab.root), "fsck", "--repair"])
+    assert out.exit_code == 0, out.output
+    report = lab.fsck(checks=["index", "cache"])  # (history: MetaData's wipes stay reported)
+    assert report.ok and report.outstanding == [], [f.as_dict() for f in report.outstanding]
+    fresh = Lab.open(lab.root, overrides={"index.url": f"sqlite:///{tmp_path / 'fresh.db'}"})
+    fresh.catalog.rebuild(processes=1)
+    assert dump(lab.catalog.engine) == dump(fresh.catalog.engine)
+    cache = lab.cache()
+    try:
+        assert cache.verify().ok
+        for name in contents:
+            (folder / name).unlink()
+        cache.checkout(force=True)
+    finally:
+        cache.close()
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == contents

@@ -153,7 +153,10 @@ def test_repositories_irradiations_and_openapi(client: TestClient, lab: Lab) -> 
     repos = client.get("/api/repositories").json()
     assert [r["name"] for r in repos] == ["Cornudas"]
     assert repos[0]["analyses"] == 381 and repos[0]["collection_only"] == 33
-    assert repos[0]["state"] == "ok" and repos[0]["remotes"] == ["origin"]
+    (row,) = [r for r in lab.status().repos if r.name == "Cornudas"]  # ardvc status' row
+    assert repos[0]["state"] == str(row.state) and repos[0]["remedy"] == row.remedy
+    assert (repos[0]["ahead"], repos[0]["behind"]) == (row.ahead, row.behind)
+    assert repos[0]["remotes"] == ["origin"]
     assert "381" in client.get("/repositories").text
     level = client.get("/irradiations/NM-322/B")
     assert level.status_code == 200

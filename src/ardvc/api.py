@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from ardvc.artifact_sync import CacheFetchStep, CachePushStep
 from ardvc.cache.objects import ObjectStore
 from ardvc.cache.runcache import RunCache
 from ardvc.config import Config
@@ -273,8 +274,11 @@ class Lab:
     @cached_property
     def sync(self) -> SyncLab:
         """This lab as lab-wide sync sees it: remotes, repositories, outbox, records."""
-        return SyncLab(self.workspace, self.config, author=self.author,
-                       catalog=lambda: self.catalog, sources=self.index_sources)  # fmt: skip
+        return SyncLab(
+            self.workspace, self.config, author=self.author, catalog=lambda: self.catalog,
+            sources=self.index_sources, push_steps=[CachePushStep(self)],
+            pull_steps=[CacheFetchStep(self)],
+        )  # fmt: skip
 
     def add_remote(self, setup: RemoteSetup, *, force: bool = False) -> list[RemoteApplied]:
         """Configure a lab remote and give every repository its git remote."""
@@ -458,9 +462,11 @@ class Lab:
     def repository_status(
         self, summaries: dict[str, RepoSummary] | None = None
     ) -> list[RepoStatus]:
-        """Branch, head, analysis count and unpushed outbox commits of every repository."""
+        """Branch, head, analysis count, unpushed outbox commits and sync state (as of the
+        last fetch: nothing goes over the network) of every data repository."""
         repos = [self.repo(name) for name in self.repository_names()]
-        return local_status(repos, self.outbox, self.root, summaries)
+        rows = self.status().repos
+        return local_status(repos, self.outbox, self.root, summaries, rows)
 
     def save_interpreted_age(
         self,

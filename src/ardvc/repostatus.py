@@ -1,8 +1,7 @@
 """The state of each data repository as this workstation knows it without asking a remote:
-branch, head commit, analysis count, and the commits still waiting in the outbox.
-
-One function, :func:`local_status`, so the web UI and scripts can later switch to the
-lab-wide sync status (``ardvc status``) without changing their callers.
+branch, head commit, analysis count, the commits still waiting in the outbox, and — when
+given the rows of ``ardvc status`` (:mod:`ardvc.sync.status`, as of the last fetch) — the
+sync state with its remedy. The web UI's repositories page shows these.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from typing import Any
 
 from ardvc.data import DataRepo, RepoSummary, repo_summary
 from ardvc.persist.outbox import Outbox, OutboxEntry
+from ardvc.sync.status import RepoStatus as SyncRow
 
 
 @dataclass(frozen=True)
@@ -26,11 +26,16 @@ class RepoStatus:
     failing: int
     """Of those, how many a push already failed for."""
     last_error: str | None
+    sync: SyncRow | None = None
+    """The repository's row of ``ardvc status`` (ahead/behind as of the last fetch)."""
 
     @property
     def state(self) -> str:
-        """``failing`` (a push failed), ``pending`` (queued), ``local`` (no remote) or ``ok``
-        (nothing queued; whether the remote has other commits needs ``ardvc status``)."""
+        """The sync state (``in-sync``, ``ahead``, ``diverged``, ``push-failing`` … see
+        ``ardvc status --help``) when known; else ``failing`` (a push failed), ``pending``
+        (queued), ``local`` (no remote) or ``ok`` (nothing queued)."""
+        if self.sync is not None:
+            return str(self.sync.state)
         if self.failing:
             return "failing"
         if self.pending:
@@ -41,9 +46,20 @@ class RepoStatus:
     def name(self) -> str:
         return self.summary.name
 
+    @property
+    def remedy(self) -> str:
+        return self.sync.remedy if self.sync is not None else ""
+
+    @property
+    def ahead_behind(self) -> tuple[int | None, int | None]:
+        return (self.sync.ahead, self.sync.behind) if self.sync is not None else (None, None)
+
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
-        return {**out.pop("summary"), **out, "state": self.state}
+        out.pop("sync")
+        ahead, behind = self.ahead_behind
+        return {**out.pop("summary"), **out, "state": self.state, "remedy": self.remedy,
+                "ahead": ahead, "behind": behind}  # fmt: skip
 
 
 def local_status(
@@ -51,10 +67,12 @@ def local_status(
     outbox: Outbox,
     root: Path,
     summaries: dict[str, RepoSummary] | None = None,
+    sync_rows: Sequence[SyncRow] = (),
 ) -> list[RepoStatus]:
     """Each repository's local state. ``summaries`` is an optional cache (by repository
     name) of summaries, used while their head is still the head and refreshed otherwise:
     counting the analyses of a large repository reads its whole tree."""
+    rows = {r.name: r for r in sync_rows if r.kind == "data"}
     entries: dict[str, list[OutboxEntry]] = {}
     for entry in outbox.entries():
         entries.setdefault(entry.repo, []).append(entry)
@@ -72,6 +90,7 @@ def local_status(
                 summary=summary, remotes=tuple(r.name for r in repo.git.raw.remotes if r.name),
                 pending=len(queued), failing=len(failed),
                 last_error=failed[-1].last_error if failed else None,
+                sync=rows.get(repo.name),
             )
         )  # fmt: skip
     return out

@@ -52,7 +52,8 @@ def status_cmd(
     an explicit state with its remedy — in-sync, ahead (push), behind (pull), diverged
     (pull, then push), unpublished, collection-unmerged, push-failing, fetch-failing,
     conflict, no-remote. Without --fetch nothing goes over the network: the counts are
-    as of the last fetch.
+    as of the last fetch. Then the artifacts (ardvc add) whose working-tree file, pointer
+    or cache object disagree, each with its remedy.
     """
     lab = cli.lab()
     with sync_progress(cli, "fetching") as progress:
@@ -60,11 +61,25 @@ def status_cmd(
     state = OfflineState.load(lab.workspace)
     if state.active:
         status.notes.append(f"offline since {state.since} (ardvc offline finish)")
+    lab_cache = lab.cache()
+    try:
+        artifacts = lab_cache.status()
+    finally:
+        lab_cache.close()
+    unwell = [a for a in artifacts if a.remedy]
     if as_json:
-        emit_json(cli.console, status.as_dict())
+        emit_json(cli.console, {**status.as_dict(), "artifacts": [a.as_dict() for a in artifacts]})
     else:
         print_status(cli.console, status)
-    if strict and not status.in_sync:
+        if unwell:
+            rows = [(escape(a.path), a.state, escape(a.remedy or "")) for a in unwell]
+            cli.console.print(table("artifacts", ["path", "state", "remedy"], rows))
+        if artifacts:
+            cli.console.print(
+                f"artifacts: {len(artifacts) - len(unwell)} of {len(artifacts)} as committed",
+                highlight=False,
+            )
+    if strict and (not status.in_sync or unwell):
         raise SystemExit(1)
 
 

@@ -15,6 +15,7 @@ import pygit2
 from sqlalchemy.exc import SQLAlchemyError
 
 from ardvc.errors import ArdvcError, UsageError
+from ardvc.health.cache_check import check_cache, repair_cache
 from ardvc.health.findings import Check, CheckResult, Finding, LabView
 from ardvc.health.history_check import check_history
 from ardvc.health.index_check import check_index, repair_index
@@ -27,8 +28,9 @@ CHECKS: list[Check] = [
     ),
     Check("history", "mass-deletion commits in every repository's history", check_history),
     Check("outbox", "queued commits against what the remote has", check_outbox, repair_outbox),
+    Check("cache", "artifact pointers against the cache objects", check_cache, repair_cache),
 ]
-"""The checks ``ardvc fsck`` runs, in order. The cache adds its own here."""
+"""The checks ``ardvc fsck`` runs, in order."""
 
 Progress = Callable[[str], None]
 

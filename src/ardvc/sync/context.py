@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pygit2
 
@@ -24,6 +25,9 @@ from ardvc.persist.outbox import Outbox
 from ardvc.sync.remotes import RemoteSpec, Transport, helper_command, remote_secret, remote_spec
 from ardvc.sync.state import SyncStates
 from ardvc.workspace import Workspace
+
+if TYPE_CHECKING:
+    from ardvc.sync.steps import RepoStep
 
 DEFAULT_JOBS = 4
 META = "meta"
@@ -52,6 +56,8 @@ class SyncLab:
         author: Callable[[], Author],
         catalog: Callable[[], Catalog],
         sources: Callable[[], Sequence[Source]],
+        push_steps: Sequence[RepoStep] = (),
+        pull_steps: Sequence[RepoStep] = (),
     ) -> None:
         self.workspace = workspace
         self.config = config
@@ -59,6 +65,10 @@ class SyncLab:
         self.catalog = catalog
         """The index the lab uses now (the offline one while offline)."""
         self._sources = sources
+        self.push_steps = tuple(push_steps)
+        """Steps other features run after each repository's git push (the cache's)."""
+        self.pull_steps = tuple(pull_steps)
+        """Steps run after each repository's pull."""
 
     def shared_index_url(self) -> str:
         """The lab's own index (``index.url``, else the embedded SQLite file)."""

@@ -20,12 +20,6 @@ from ardvc.sync.pull import IndexSyncStep, pull_steps
 from ardvc.sync.push import PushStep
 from ardvc.sync.steps import LabStep, Progress, RepoOutcome, RepoStep, SyncReport, run_plan
 
-EXTRA_PUSH_STEPS: list[RepoStep] = []
-"""Steps other features append to every push (after the git push of each repository)."""
-EXTRA_PULL_STEPS: list[RepoStep] = []
-EXTRA_LAB_PUSH_STEPS: list[LabStep] = []
-EXTRA_LAB_PULL_STEPS: list[LabStep] = []
-
 
 def _refuse_offline(lab: SyncLab, what: str) -> None:
     state = OfflineState.load(lab.workspace)
@@ -49,9 +43,8 @@ def push_lab(
     if not offline_ok:
         _refuse_offline(lab, "push")
     name = lab.remote_name(remote)
-    steps: list[RepoStep] = [PushStep(create_missing), *EXTRA_PUSH_STEPS]
-    return run_plan(lab, "push", lab.targets(names), name, steps, EXTRA_LAB_PUSH_STEPS,
-                    progress=progress)  # fmt: skip
+    steps: list[RepoStep] = [PushStep(create_missing), *lab.push_steps]
+    return run_plan(lab, "push", lab.targets(names), name, steps, progress=progress)
 
 
 def pull_lab(
@@ -68,10 +61,9 @@ def pull_lab(
     if not offline_ok:
         _refuse_offline(lab, "pull")
     name = lab.remote_name(remote)
-    steps: list[RepoStep] = [*pull_steps(allow_deletions), *EXTRA_PULL_STEPS]
+    steps: list[RepoStep] = [*pull_steps(allow_deletions), *lab.pull_steps]
     lab_steps: list[LabStep] = [IndexSyncStep()] if sync_index else []
-    return run_plan(lab, "pull", lab.targets(names), name, steps,
-                    [*lab_steps, *EXTRA_LAB_PULL_STEPS], progress=progress)  # fmt: skip
+    return run_plan(lab, "pull", lab.targets(names), name, steps, lab_steps, progress=progress)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -68,7 +68,6 @@ from ardvc.reduction.run import Reduction, reduce_analyses
 from ardvc.reduction.sample import SampleReport, reduce_sample
 from ardvc.reduction.select import DEFAULT_TYPES, select_analyses
 from ardvc.reduction.settings import settings as reduction_settings
-from ardvc.report.templates import PlotStyle, load_template
 from ardvc.repostatus import RepoStatus, local_status
 from ardvc.sync import offline
 from ardvc.sync.configure import RemoteApplied, apply_remote, clone_repositories
@@ -80,6 +79,9 @@ from ardvc.sync.remotes import RemoteSetup
 from ardvc.sync.status import LabStatus, lab_status
 from ardvc.sync.steps import Progress, SyncReport
 from ardvc.workspace import Workspace, find_root
+
+if TYPE_CHECKING:
+    from ardvc.report.templates import PlotStyle
 
 
 class Lab:
@@ -457,6 +459,8 @@ class Lab:
 
     def plot_style(self, kind: str) -> PlotStyle:
         """The lab's plot template of ``kind`` (``.ardvc/plots/<kind>.toml``)."""
+        from ardvc.report.templates import load_template  # matplotlib: deferred
+
         return load_template(self.workspace.plots_dir, kind)
 
     def repository_status(

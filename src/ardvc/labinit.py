@@ -18,7 +18,6 @@ from ardvc.formats.names import check_safe_name
 from ardvc.gitstore import GitRepo
 from ardvc.identity import resolve_author
 from ardvc.meta import MetaRepo
-from ardvc.report.templates import write_default_templates
 from ardvc.workspace import REPOSITORIES, Workspace
 
 DEFAULT_META_REPO = "MetaData"
@@ -41,6 +40,8 @@ def _write_ardvc_dir(workspace: Workspace, meta_repo: str, extra: dict[str, str]
                 (staging / folder.relative_to(workspace.ardvc_dir)).mkdir(
                     parents=True, exist_ok=True
                 )
+        from ardvc.report.templates import write_default_templates  # matplotlib: deferred
+
         write_default_templates(staging / workspace.plots_dir.relative_to(workspace.ardvc_dir))
         write_initial(staging / "config", {"lab.meta_repo": meta_repo, **extra})
         write_initial(staging / "config.local", {}, local=True)

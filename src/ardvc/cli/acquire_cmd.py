@@ -192,8 +192,3 @@ def runs_discard(cli: CliContext, name: str) -> None:
     journal.finish(marker.uuid)
     command_log("runs discard", run=marker.record_id, uuid=marker.uuid)
     cli.console.print(f"discarded {marker.record_id} ({marker.uuid}); nothing was in git")
-
-
-def register(group: click.Group) -> None:
-    for command in (simulate_cmd, outbox_cmd, runs_group):
-        group.add_command(command)

@@ -407,9 +407,3 @@ def run_cache_gc_cmd(cli: CliContext, keep: int, older_than: float | None, dry_r
     removed = lc.cache.runs.gc(keep=keep, older_than_days=older_than, dry_run=dry_run)
     command_log("run-cache gc", keep=keep, dry_run=dry_run or None)
     cli.console.print(f"{'would remove' if dry_run else 'removed'} {len(removed)} run records")
-
-
-def register(main: click.Group) -> None:
-    for command in (add_cmd, checkout_cmd, unprotect_cmd, gc_cmd, lock_cmd, cache_group,
-                    run_cache_group):  # fmt: skip
-        main.add_command(command)

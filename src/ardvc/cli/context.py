@@ -7,14 +7,16 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 from rich.console import Console
 
-from ardvc.api import Lab
 from ardvc.errors import ArdvcError
 from ardvc.logs import FILE_ONLY, get_logger, setup_logging
+
+if TYPE_CHECKING:
+    from ardvc.api import Lab
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -38,6 +40,8 @@ class CliContext:
     def lab(self) -> Lab:
         """Open the lab once and start its log file."""
         if self._lab is None:
+            from ardvc.api import Lab  # what every command needs, but not --help
+
             lab = Lab.open(self.root, overrides=self.overrides)
             cfg = lab.config
             setup_logging(

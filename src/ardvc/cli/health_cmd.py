@@ -122,8 +122,3 @@ def doctor_cmd(cli: CliContext, as_json: bool) -> None:
             cli.console.print(text)
     if any(line.status == "fail" for line in lines):
         raise SystemExit(1)
-
-
-def register(main: click.Group) -> None:
-    main.add_command(fsck_cmd)
-    main.add_command(doctor_cmd)

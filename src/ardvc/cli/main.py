@@ -1,35 +1,84 @@
-"""``ardvc``: the command line. Each command is a thin shell over :mod:`ardvc.api`."""
+"""``ardvc``: the command line. Each command is a thin shell over :mod:`ardvc.api`.
+
+Commands load on first use (:class:`LazyGroup`): ``ardvc status`` never imports the
+reduction engine, matplotlib or the web server, so a command starts in a fraction of the
+time importing every module would take.
+"""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import click
 
 from ardvc import __version__
-from ardvc.cli.acquire_cmd import register as register_acquire
-from ardvc.cli.cache_cmd import register as register_cache
-from ardvc.cli.config_cmd import config_cmd
 from ardvc.cli.context import CliContext
-from ardvc.cli.demo_cmd import demo_cmd
-from ardvc.cli.exp_cmd import exp_group
-from ardvc.cli.export_cmd import export_group
-from ardvc.cli.fit_cmd import fit_cmd
-from ardvc.cli.flux_cmd import flux_cmd
-from ardvc.cli.health_cmd import register as register_health
-from ardvc.cli.ia_cmd import ia_group
-from ardvc.cli.index_cmd import find_cmd, index_group
-from ardvc.cli.init_cmd import init_cmd
-from ardvc.cli.plot_cmd import plot_group
-from ardvc.cli.provenance_cmd import register as register_provenance
-from ardvc.cli.reduce_cmd import reduce_cmd
-from ardvc.cli.refs_cmd import register as register_refs
-from ardvc.cli.repo_cmd import ls_cmd, repo_group
-from ardvc.cli.serve_cmd import serve_cmd
-from ardvc.cli.show_cmd import show_cmd
-from ardvc.cli.sync_cmd import register as register_sync
-from ardvc.cli.tag_cmd import tag_cmd
 from ardvc.logs import setup_logging
+
+COMMANDS = {
+    "add": "cache_cmd:add_cmd",
+    "blame": "provenance_cmd:blame_cmd",
+    "blanks": "refs_cmd:blanks_cmd",
+    "cache": "cache_cmd:cache_group",
+    "checkout": "cache_cmd:checkout_cmd",
+    "clone-lab": "sync_cmd:clone_lab_cmd",
+    "config": "config_cmd:config_cmd",
+    "credential": "sync_cmd:credential_cmd",
+    "demo": "demo_cmd:demo_cmd",
+    "diff": "provenance_cmd:diff_cmd",
+    "doctor": "health_cmd:doctor_cmd",
+    "exp": "exp_cmd:exp_group",
+    "export": "export_cmd:export_group",
+    "find": "index_cmd:find_cmd",
+    "fit": "fit_cmd:fit_cmd",
+    "flux": "flux_cmd:flux_cmd",
+    "fsck": "health_cmd:fsck_cmd",
+    "gc": "cache_cmd:gc_cmd",
+    "ia": "ia_cmd:ia_group",
+    "icfactors": "refs_cmd:icfactors_cmd",
+    "index": "index_cmd:index_group",
+    "init": "init_cmd:init_cmd",
+    "lock": "cache_cmd:lock_cmd",
+    "log": "provenance_cmd:log_cmd",
+    "ls": "repo_cmd:ls_cmd",
+    "offline": "sync_cmd:offline_group",
+    "outbox": "acquire_cmd:outbox_cmd",
+    "plot": "plot_cmd:plot_group",
+    "pull": "sync_cmd:pull_cmd",
+    "push": "sync_cmd:push_cmd",
+    "reduce": "reduce_cmd:reduce_cmd",
+    "remote": "remote_cmd:remote_group",
+    "repo": "repo_cmd:repo_group",
+    "run-cache": "cache_cmd:run_cache_group",
+    "runs": "acquire_cmd:runs_group",
+    "serve": "serve_cmd:serve_cmd",
+    "share": "sync_cmd:share_cmd",
+    "show": "show_cmd:show_cmd",
+    "simulate": "acquire_cmd:simulate_cmd",
+    "status": "sync_cmd:status_cmd",
+    "tag": "tag_cmd:tag_cmd",
+    "unprotect": "cache_cmd:unprotect_cmd",
+}
+"""Command name → ``module:attribute`` under :mod:`ardvc.cli`."""
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported when they are asked for."""
+
+    def __init__(self, *args: object, lazy: dict[str, str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            module, _, attr = self.lazy[cmd_name].partition(":")
+            command = getattr(importlib.import_module(f"ardvc.cli.{module}"), attr)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
 
 def _parse_overrides(values: tuple[str, ...]) -> dict[str, str]:
@@ -42,7 +91,11 @@ def _parse_overrides(values: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
@@ -80,28 +133,3 @@ def main(
     verbosity = -1 if quiet else verbose
     setup_logging(verbosity)
     ctx.obj = CliContext(root=root, verbosity=verbosity, overrides=_parse_overrides(overrides))
-
-
-main.add_command(init_cmd)
-main.add_command(config_cmd)
-main.add_command(ls_cmd)
-main.add_command(repo_group)
-main.add_command(show_cmd)
-main.add_command(reduce_cmd)
-main.add_command(ia_group)
-main.add_command(fit_cmd)
-main.add_command(index_group)
-main.add_command(find_cmd)
-main.add_command(flux_cmd)
-main.add_command(demo_cmd)
-main.add_command(exp_group)
-register_refs(main)
-register_acquire(main)
-register_cache(main)
-main.add_command(serve_cmd)
-main.add_command(plot_group)
-main.add_command(export_group)
-main.add_command(tag_cmd)
-register_provenance(main)
-register_health(main)
-register_sync(main)

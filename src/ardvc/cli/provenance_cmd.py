@@ -228,8 +228,3 @@ def diff_cmd(
         f"{changed} files with value changes, {len(result.files) - changed} without",
         highlight=False,
     )
-
-
-def register(main: click.Group) -> None:
-    for command in (log_cmd, blame_cmd, diff_cmd):
-        main.add_command(command)

@@ -246,9 +246,3 @@ def icfactors_cmd(
             f"ratio {ic_ratio.name}, standard ratio {number(ic_ratio.standard_ratio, 10)}",
             highlight=False,
         )
-
-
-def register(group: click.Group) -> None:
-    """Add ``blanks`` and ``icfactors`` to the ``ardvc`` group."""
-    group.add_command(blanks_cmd)
-    group.add_command(icfactors_cmd)

@@ -12,7 +12,7 @@ from rich.markup import escape
 from ardvc.api import Lab
 from ardvc.cli.context import CliContext, command_log, pass_ctx, report_errors
 from ardvc.cli.output import emit_json, table
-from ardvc.cli.remote_cmd import read_token, remote_group
+from ardvc.cli.remote_cmd import read_token
 from ardvc.cli.sync_output import (
     print_failures,
     print_report,
@@ -320,9 +320,3 @@ def credential_cmd(cli: CliContext, action: str) -> None:
     matches git's request; stores nothing.
     """
     respond(cli.lab().config, action, sys.stdin, sys.stdout)
-
-
-def register(group: click.Group) -> None:
-    for command in (remote_group, status_cmd, push_cmd, pull_cmd, share_cmd, offline_group,
-                    clone_lab_cmd, credential_cmd):  # fmt: skip
-        group.add_command(command)

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import least_squares
 
 from ardvc.reduce.ols import BoolArray, FloatArray
 
@@ -57,6 +56,8 @@ def _solve(x: FloatArray, y: FloatArray, p0: FloatArray) -> FloatArray | None:
 
     if not np.all(np.isfinite(residuals(p0))):
         return None
+    from scipy.optimize import least_squares  # deferred: a rare fit, a slow import
+
     result = least_squares(residuals, p0, method="lm")
     params: FloatArray = result.x
     if not result.success or not np.all(np.isfinite(params)):

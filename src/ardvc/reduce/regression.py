@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from ardvc.errors import UsageError
 from ardvc.reduce.fitbatch import MAX_COEF, FitBatch, StrArray, compat_zero
@@ -138,6 +137,8 @@ def _intercept_errors(
         ci_rows = codes == 2
         if ci_rows.any():
             dof = np.where(n > 2, n - 1, 1)
+            from scipy import stats  # deferred: scipy.stats costs 0.6 s to import
+
             t = stats.t.ppf(0.975, dof)
             syx = np.sqrt(ssr / np.where(n > 2, n - 2, np.nan))
             ci = t * syx * np.sqrt(1.0 / n + ci_term) / 2.0

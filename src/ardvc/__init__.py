@@ -7,16 +7,12 @@ cheap for tools that only need the formats).
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
-
-try:
-    __version__ = version("ardvc")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
 
 if TYPE_CHECKING:
     from ardvc.api import Lab
+
+    __version__: str
 
 __all__ = ["Lab", "__version__"]
 
@@ -26,4 +22,11 @@ def __getattr__(name: str) -> Any:
         from ardvc.api import Lab
 
         return Lab
+    if name == "__version__":  # looked up when asked: importlib.metadata costs 40 ms
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("ardvc")
+        except PackageNotFoundError:  # running from a source tree without installation
+            return "0.0.0+unknown"
     raise AttributeError(name)

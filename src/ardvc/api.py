@@ -46,7 +46,7 @@ from ardvc.index.catalog import Catalog
 from ardvc.index.db import create_engine_for, index_url
 from ardvc.index.query import AnalysisRecord
 from ardvc.index.sync import Source
-from ardvc.labcache import LabCache
+from ardvc.labcache import LabCache, commit_policy, repository_names, repository_path
 from ardvc.labinit import (
     DEFAULT_META_REPO,
     InitResult,
@@ -139,12 +139,7 @@ class Lab:
     def commit_policy(self) -> CommitPolicy:
         """``core.branch``, ``core.max_deletions`` and ``core.worktree_sync`` for every
         repository this lab opens; after each commit the index follows."""
-        return CommitPolicy(
-            branch=self.config.get("core.branch") or None,
-            max_deletions=int(self.config.get("core.max_deletions")),
-            update_worktree=bool(self.config.get("core.worktree_sync")),
-            on_commit=self._index_after_commit,
-        )
+        return commit_policy(self.config, self._index_after_commit)
 
     # --- the index ----------------------------------------------------------------------
 
@@ -184,20 +179,11 @@ class Lab:
         return self.repo(record.repo).analysis(record.name, record.commit)
 
     def repository_names(self) -> list[str]:
-        folder = self.workspace.repositories_dir
-        if not folder.is_dir():
-            return []
-        return sorted(p.name for p in folder.iterdir() if (p / ".git").exists())
+        return repository_names(self.workspace)
 
     def repo(self, name: str) -> DataRepo:
-        check_safe_name(name, what="repository name")
         if name not in self._repos:
-            path = self.workspace.repository_dir(name)
-            if not (path / ".git").exists():
-                raise RepositoryNotFoundError(
-                    f"no data repository {name!r} in {self.workspace.repositories_dir}",
-                    hint="ardvc ls lists the repositories of this lab",
-                )
+            path = repository_path(self.workspace, name)
             self._repos[name] = DataRepo(GitRepo(path, self.commit_policy))
         return self._repos[name]
 

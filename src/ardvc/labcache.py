@@ -4,36 +4,138 @@
 >>> lc.add(["repositories/NM-999/snapshots"])     # cache + commit the pointer
 >>> [r.state for r in lc.status()]                # workspace vs pointer vs cache
 >>> lc.push()                                     # cache objects → cache.remote
+
+The cache commands open a :class:`CacheLab` instead of :class:`ardvc.api.Lab`: the same
+workspace, configuration and repositories without importing the whole API, so ``ardvc
+cache status`` starts in a fraction of the time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ardvc.cache.checkout import CheckoutResult
 from ardvc.cache.gc import GcReport, collect_garbage, expand
-from ardvc.cache.remote import CacheRemote, open_remote
 from ardvc.cache.status import ArtifactStatus
 from ardvc.cache.store import Cache, CacheSettings
-from ardvc.cache.transfer import TransferReport, fetch, push
 from ardvc.cache.verify import VerifyReport, verify
+from ardvc.config import Config
 from ardvc.errors import RepositoryNotFoundError, UsageError
-from ardvc.gitstore import GitRepo
+from ardvc.formats.names import check_safe_name
+from ardvc.gitstore import Author, CommitPolicy, GitRepo
+from ardvc.identity import resolve_author
 from ardvc.persist import artifacts
 from ardvc.persist.artifacts import AddReport
+from ardvc.workspace import Workspace, find_root
 
 if TYPE_CHECKING:
-    from ardvc.api import Lab
+    from ardvc.cache.remote import CacheRemote
+    from ardvc.cache.transfer import TransferReport
 
 Progress = Callable[[int], None]
+
+
+class _HasGit(Protocol):
+    @property
+    def git(self) -> GitRepo: ...
+
+
+class LabLike(Protocol):
+    """What the cache needs of a lab (:class:`ardvc.api.Lab` and :class:`CacheLab`)."""
+
+    @property
+    def workspace(self) -> Workspace: ...
+
+    @property
+    def config(self) -> Config: ...
+
+    def repository_names(self) -> list[str]: ...
+
+    def repo(self, name: str) -> _HasGit: ...
+
+    def author(self) -> Author: ...
+
+
+def repository_names(workspace: Workspace) -> list[str]:
+    """The data repositories of a lab (folders of ``repositories/`` holding ``.git``)."""
+    folder = workspace.repositories_dir
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if (p / ".git").exists())
+
+
+def repository_path(workspace: Workspace, name: str) -> Path:
+    """The working tree of the data repository ``name``, which must exist."""
+    check_safe_name(name, what="repository name")
+    path = workspace.repository_dir(name)
+    if not (path / ".git").exists():
+        raise RepositoryNotFoundError(
+            f"no data repository {name!r} in {workspace.repositories_dir}",
+            hint="ardvc ls lists the repositories of this lab",
+        )
+    return path
+
+
+def commit_policy(config: Config, on_commit: Callable[[GitRepo], None] | None) -> CommitPolicy:
+    """``core.branch``, ``core.max_deletions`` and ``core.worktree_sync`` for every
+    repository a lab opens; ``on_commit`` runs after each commit."""
+    return CommitPolicy(
+        branch=config.get("core.branch") or None,
+        max_deletions=int(config.get("core.max_deletions")),
+        update_worktree=bool(config.get("core.worktree_sync")),
+        on_commit=on_commit,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Repo:
+    git: GitRepo
+
+
+class CacheLab:
+    """A lab's workspace, configuration, repositories and author, as :class:`ardvc.api.Lab`
+    opens them, without importing the API. Commits made through it update the index as
+    ``Lab``'s do (the index machinery is imported then)."""
+
+    def __init__(self, workspace: Workspace, config: Config) -> None:
+        self.workspace = workspace
+        self.config = config
+        self._policy = commit_policy(config, self._index_after_commit)
+
+    @classmethod
+    def open(
+        cls, root: Path | str | None = None, *, overrides: Mapping[str, str] | None = None
+    ) -> CacheLab:
+        """Like :meth:`ardvc.api.Lab.open`."""
+        environ = dict(os.environ)
+        workspace = find_root(root, env=environ)
+        return cls(workspace, Config(workspace.ardvc_dir, env=environ, overrides=overrides))
+
+    def repository_names(self) -> list[str]:
+        return repository_names(self.workspace)
+
+    def repo(self, name: str) -> _Repo:
+        return _Repo(GitRepo(repository_path(self.workspace, name), self._policy))
+
+    def author(self) -> Author:
+        return resolve_author(self.config)
+
+    def _index_after_commit(self, git: GitRepo) -> None:
+        from ardvc.api import Lab  # the index: only when something was committed
+
+        on_commit = Lab(self.workspace, self.config).commit_policy.on_commit
+        if on_commit is not None:
+            on_commit(git)
 
 
 class LabCache:
     """Cache operations over every repository of one lab."""
 
-    def __init__(self, lab: Lab, *, wait: bool = False) -> None:
+    def __init__(self, lab: LabLike, *, wait: bool = False) -> None:
         self.lab = lab
         self.cache = Cache(lab.workspace, CacheSettings.from_config(lab.config, wait=wait))
 
@@ -145,6 +247,8 @@ class LabCache:
     # --- remotes ---------------------------------------------------------------------------
 
     def remote(self, name: str | None = None) -> CacheRemote:
+        from ardvc.cache.remote import open_remote  # fsspec: only for remotes
+
         return open_remote(self.lab.config, self.lab.workspace, name)
 
     def push(
@@ -152,6 +256,8 @@ class LabCache:
         progress: Progress | None = None,
     ) -> TransferReport:  # fmt: skip
         """Send the objects every branch references (or ``oids``) and new run records."""
+        from ardvc.cache.transfer import push
+
         target = self.remote(remote)
         with self.cache.reading_cache("cache push"):
             wanted = self.referenced() if oids is None else set(oids)
@@ -164,6 +270,8 @@ class LabCache:
     ) -> TransferReport:  # fmt: skip
         """Bring the objects every branch references (or ``oids``) and the remote's run
         records into the cache."""
+        from ardvc.cache.transfer import fetch
+
         source = self.remote(remote)
         with self.cache.reading_cache("cache fetch"):
             wanted = self.referenced() if oids is None else oids

@@ -40,17 +40,28 @@ class Manifest:
         return sum(e.size for e in self.entries)
 
     def encode(self) -> bytes:
-        return orjson.dumps(
-            {
-                "algorithm": ALGORITHM,
-                "entries": [{"hash": e.hash, "relpath": e.relpath, "size": e.size}
-                            for e in self.entries],
-            },
-            option=orjson.OPT_SORT_KEYS,
-        )  # fmt: skip
+        return encode_entries((e.relpath, e.hash, e.size) for e in self.entries)
 
     def oid(self) -> str:
         return manifest_oid(self.encode())
+
+
+def encode_entries(entries: Iterable[tuple[str, str, int]]) -> bytes:
+    """The canonical bytes of a manifest of ``(relpath, hash, size)`` entries, already
+    sorted by path (without building :class:`Entry` values: 10⁵ entries add up)."""
+    return join_fragments([encode_fragment(entries)])
+
+
+def encode_fragment(entries: Iterable[tuple[str, str, int]]) -> bytes:
+    """The encoded entries of a run of consecutive ``(relpath, hash, size)`` entries:
+    :func:`join_fragments` of the runs in order is :func:`encode_entries` of them all."""
+    rows = [{"hash": h, "relpath": r, "size": n} for r, h, n in entries]
+    return orjson.dumps(rows, option=orjson.OPT_SORT_KEYS)[1:-1]
+
+
+def join_fragments(fragments: Iterable[bytes]) -> bytes:
+    body = b",".join(f for f in fragments if f)
+    return b'{"algorithm":"%s","entries":[%s]}' % (ALGORITHM.encode(), body)
 
 
 def manifest_oid(raw: bytes) -> str:

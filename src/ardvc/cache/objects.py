@@ -11,8 +11,6 @@ is reported as :class:`~ardvc.errors.CorruptObjectError`, never returned.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import itertools
 import os
 import secrets
@@ -22,6 +20,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from ardvc.cache.flush import sync_filesystem
 from ardvc.cache.hashing import ALGORITHM, hash_bytes, hash_file, is_oid
 from ardvc.cache.links import reflink
 from ardvc.cache.locks import pid_alive
@@ -30,24 +29,7 @@ from ardvc.logs import get_logger
 
 READ_ONLY = 0o444
 TEMP_SUFFIX = ".tmp"
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
 _HOST = socket.gethostname()
-
-
-def sync_filesystem(path: Path) -> None:
-    """Flush everything written on the file system holding ``path`` (Linux ``syncfs``;
-    elsewhere ``sync``): one call makes a whole batch of temp files durable."""
-    syncfs = getattr(_libc, "syncfs", None)
-    if syncfs is None:
-        os.sync()
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        if syncfs(fd) != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, f"syncfs {path}: {os.strerror(err)}")
-    finally:
-        os.close(fd)
 
 
 def protect(path: Path | str) -> None:
@@ -115,6 +97,18 @@ class ObjectStore:
 
     def temp_path(self) -> Path:
         return Path(self.temp_name())
+
+    def make_shards(self) -> None:
+        """Make all 256 shard folders (one listing when they exist already)."""
+        want = {f"{i:02x}" for i in range(256)} - self._made
+        if not want:
+            return
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        want -= set(os.listdir(self.files_dir))
+        for shard in sorted(want):
+            os.makedirs(f"{self._prefix}{shard}", exist_ok=True)
+        with self._lock:
+            self._made.update(f"{i:02x}" for i in range(256))
 
     def _shard(self, oid: str) -> None:
         shard = oid[:2]

@@ -141,10 +141,14 @@ class StateDB:
 
     def record(self, rows: Iterable[tuple[str, os.stat_result, str, int]]) -> int:
         """Upsert ``(path, stat, hash, clock_ns)`` rows in one transaction."""
-        values = [
-            (p, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, h, clock)
-            for p, st, h, clock in rows
-        ]
+        return self.record_keys(
+            [(p, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, h, clock)
+             for p, st, h, clock in rows]
+        )  # fmt: skip
+
+    def record_keys(self, values: list[tuple[str, int, int, int, int, int, str, int]]) -> int:
+        """Upsert ``(path, dev, ino, size, mtime_ns, ctime_ns, hash, clock_ns)`` rows in one
+        transaction."""
         if not values:
             return 0
         with self._lock:

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ardvc.cache import manifest as manifests
+from ardvc.cache.flush import sync_filesystem
 from ardvc.cache.hashing import hash_bytes, hash_file
-from ardvc.cache.objects import sync_filesystem
 from ardvc.cache.remote import CacheRemote
 from ardvc.cache.remote_index import RemoteIndex
 from ardvc.cache.store import Cache

@@ -10,6 +10,7 @@ match are hashed on a thread pool, and the new hashes are recorded in one transa
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,39 +34,70 @@ class WalkedFile:
     st: os.stat_result
 
 
+def walk_paths(folder: Path | str) -> list[tuple[str, str]]:
+    """``(relative path, path)`` of every regular file below ``folder``, sorted by relative
+    path, from directory listings alone (no ``stat``)."""
+    return [(rel, path) for rel, path, _ in _walk(folder, stat=False)]
+
+
 def walk(folder: Path) -> list[WalkedFile]:
-    """Every regular file below ``folder``, sorted by relative path; a symlink or special
-    file is refused (following one would track content outside the artifact)."""
-    out: list[WalkedFile] = []
+    """Every regular file below ``folder`` with its ``lstat``, sorted by relative path."""
+    return [WalkedFile(rel, path, st) for rel, path, st in _walk(folder, stat=True)]  # type: ignore[arg-type]
+
+
+def _walk(folder: Path | str, *, stat: bool) -> list[tuple[str, str, os.stat_result | None]]:
+    """One pass over ``folder``; a symlink or special file is refused (following one would
+    track content outside the artifact)."""
+    out: list[tuple[str, str, os.stat_result | None]] = []
     stack = [(str(folder), "")]
     while stack:
         path, rel = stack.pop()
         with os.scandir(path) as entries:
             for entry in entries:
-                name = f"{rel}{entry.name}"
                 if entry.is_dir(follow_symlinks=False):
-                    stack.append((entry.path, name + "/"))
+                    stack.append((entry.path, f"{rel}{entry.name}/"))
                 elif entry.is_file(follow_symlinks=False):
-                    if entry.name.endswith(TEMP_MARK):
-                        continue
-                    out.append(WalkedFile(name, entry.path, entry.stat(follow_symlinks=False)))
+                    if not entry.name.endswith(TEMP_MARK):
+                        st = entry.stat(follow_symlinks=False) if stat else None
+                        out.append((f"{rel}{entry.name}", entry.path, st))
                 else:
                     raise CacheError(
                         f"{entry.path} is a symlink or special file; artifacts hold regular "
                         "files only",
                         hint="replace it by the file it points to, or move it out of the folder",
                     )
-    out.sort(key=lambda f: f.rel)
+    out.sort(key=lambda item: item[0])
     return out
+
+
+StatKey = tuple[str, int, int, int, int, int]
+"""``(rel, dev, ino, size, mtime_ns, ctime_ns)``: what the folder signature covers."""
+
+
+def stat_key(f: WalkedFile) -> StatKey:
+    st = f.st
+    return (f.rel, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def signature(files: list[WalkedFile]) -> str:
     """BLAKE3 over every file's relative path and stat signature."""
-    text = "\n".join(
-        f"{f.rel}\0{f.st.st_dev}\0{f.st.st_ino}\0{f.st.st_size}\0{f.st.st_mtime_ns}\0"
-        f"{f.st.st_ctime_ns}"
-        for f in files
-    )
+    return signature_of([stat_key(f) for f in files])
+
+
+def signature_of(keys: list[StatKey]) -> str:
+    """:func:`signature` of ``(rel, dev, ino, size, mtime_ns, ctime_ns)`` rows sorted by
+    path (one ``repr`` in C instead of a string per file)."""
+    return signature_of_fragments([signature_fragment(keys)])
+
+
+def signature_fragment(keys: list[StatKey]) -> str:
+    """The part of a run of consecutive rows: :func:`signature_of_fragments` of the runs in
+    order is :func:`signature_of` of them all."""
+    return repr(keys)[1:-1]
+
+
+def signature_of_fragments(fragments: list[str]) -> str:
+    text = "[" + ", ".join(f for f in fragments if f) + "]"
     return str(blake3(text.encode("utf-8", "surrogateescape")).hexdigest())
 
 
@@ -94,6 +126,45 @@ def lab_rel(root: Path, path: Path) -> str:
         raise CacheError(f"{path} is not inside the lab {root}") from None
 
 
+@dataclass
+class Scan:
+    """A folder compared with the state DB: what is known, what must be hashed."""
+
+    rel: str
+    clock: int
+    """File-system clock read before the walk (the racy-write guard of new rows)."""
+    files: list[WalkedFile]
+    signature: str
+    memo: DirMemo | None
+    """The state DB's memo of this folder when it matches (nothing else was looked up)."""
+    known: dict[str, str] = field(default_factory=dict)
+    """Relative path → hash, for files whose state row matches their stat."""
+    todo: list[WalkedFile] = field(default_factory=list)
+
+
+def scan_folder(state: StateDB, root: Path, path: Path, *, use_memo: bool = True) -> Scan:
+    """Walk ``path`` and look its files up in the state DB (the memo first)."""
+    rel = lab_rel(root, path)
+    clock = state.fs_clock()
+    files = walk(path)
+    sig = signature(files)
+    if use_memo:
+        memo = state.dir_memo(rel)
+        if memo is not None and memo.signature == sig:
+            return Scan(rel, clock, files, sig, memo)
+    out = Scan(rel, clock, files, sig, None)
+    rows = state.files_under(rel)
+    prefix = rel + "/"
+    for f in files:
+        row = rows.get(prefix + f.rel)
+        known = row.matches(f.st) if row else None
+        if known is None:
+            out.todo.append(f)
+        else:
+            out.known[f.rel] = known
+    return out
+
+
 def build(
     state: StateDB,
     root: Path,
@@ -106,13 +177,14 @@ def build(
 ) -> Built:
     """Hash ``path`` (file or folder) through the state DB; ``hasher`` replaces plain
     hashing of changed files (``add`` stores them in the cache as it hashes)."""
-    rel = lab_rel(root, path)
     hash_one = hasher or (lambda f: hash_file(f.path, f.st.st_size))
-    clock = state.fs_clock()
     st = os.lstat(path)
-    if not os.path.isdir(path) or os.path.islink(path):
-        if not os.path.isfile(path) or os.path.islink(path):
+    if not stat.S_ISDIR(st.st_mode):
+        if not stat.S_ISREG(st.st_mode):
             raise CacheError(f"{path} is not a regular file or folder")
+        rel = lab_rel(root, path)
+        clock = state.fs_clock()
+        st = os.lstat(path)  # after the clock: a write from now on is racy
         walked = WalkedFile(path.name, str(path), st)
         row = state.files([rel]).get(rel)
         known = row.matches(st) if row else None
@@ -123,37 +195,27 @@ def build(
                 progress(1)
         return Built("file", digest, st.st_size, None, hashed=int(known is None),
                      clock=clock, files=[(walked, digest)])  # fmt: skip
-    files = walk(path)
-    sig = signature(files)
-    if use_memo:
-        memo = state.dir_memo(rel)
-        if memo is not None and memo.signature == sig:
-            return Built("dir", memo.oid.removesuffix(".dir"), memo.size, memo.nfiles,
-                         memo_hit=True)  # fmt: skip
-    rows = state.files_under(rel)
-    prefix = rel + "/"
-    hashes: dict[str, str] = {}
-    todo: list[WalkedFile] = []
-    for f in files:
-        row = rows.get(prefix + f.rel)
-        known = row.matches(f.st) if row else None
-        if known is None:
-            todo.append(f)
-        else:
-            hashes[f.rel] = known
+    scan = scan_folder(state, root, path, use_memo=use_memo)
+    if scan.memo is not None:
+        memo = scan.memo
+        return Built("dir", memo.oid.removesuffix(".dir"), memo.size, memo.nfiles,
+                     memo_hit=True)  # fmt: skip
+    hashes = scan.known
+    prefix = scan.rel + "/"
     new_rows = []
-    for f, digest in chunked_map(hash_one, todo, jobs):
+    for f, digest in chunked_map(hash_one, scan.todo, jobs):
         hashes[f.rel] = digest
-        new_rows.append((prefix + f.rel, f.st, digest, clock))
+        new_rows.append((prefix + f.rel, f.st, digest, scan.clock))
         if progress:
             progress(1)
     state.record(new_rows)
+    files = scan.files
     manifest = Manifest(tuple(Entry(f.rel, hashes[f.rel], f.st.st_size) for f in files))
     oid = manifest.oid()
-    if all(f.st.st_mtime_ns < clock for f in todo):
-        state.remember_dir(rel, DirMemo(sig, oid, manifest.size, len(files)))
+    if all(f.st.st_mtime_ns < scan.clock for f in scan.todo):
+        state.remember_dir(scan.rel, DirMemo(scan.signature, oid, manifest.size, len(files)))
     return Built("dir", oid.removesuffix(".dir"), manifest.size, len(files), manifest,
-                 hashed=len(todo), clock=clock,
+                 hashed=len(scan.todo), clock=scan.clock,
                  files=[(f, hashes[f.rel]) for f in files])  # fmt: skip
 
 

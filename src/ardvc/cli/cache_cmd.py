@@ -8,17 +8,20 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ardvc.cache.links import unprotect
 from ardvc.cache.pointer import Pointer
-from ardvc.cache.transfer import TransferReport, cloud_status
 from ardvc.cli.context import CliContext, command_log, pass_ctx, report_errors
 from ardvc.cli.output import emit_json, table
 from ardvc.errors import TransferError, UsageError
 from ardvc.labcache import LabCache
+
+if TYPE_CHECKING:
+    from ardvc.cache.transfer import TransferReport
 
 WAIT = click.option(
     "--wait", is_flag=True,
@@ -32,16 +35,28 @@ REMOTE = click.option(
 
 @contextlib.contextmanager
 def _bar(cli: CliContext, what: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
+    """A progress bar; its ticks are passed on at most ten times a second (an add of 10⁵
+    files would otherwise spend its time drawing)."""
     with Progress(
         TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=cli.err, transient=True, disable=cli.verbosity < 0,
     ) as bar:  # fmt: skip
         task = bar.add_task(what, total=total)
-        yield lambda n: bar.advance(task, n)
+        pending, shown = 0, time.monotonic()
+
+        def tick(n: int) -> None:
+            nonlocal pending, shown
+            pending += n
+            if time.monotonic() - shown >= 0.1:
+                bar.advance(task, pending)
+                pending, shown = 0, time.monotonic()
+
+        yield tick
+        bar.advance(task, pending)
 
 
 def _lab_cache(cli: CliContext, wait: bool) -> LabCache:
-    return cli.lab().cache(wait=wait)
+    return LabCache(cli.cache_lab(), wait=wait)
 
 
 def _size(n: int) -> str:
@@ -238,6 +253,8 @@ def _transfer(
         with _bar(cli, what) as tick:
             report = run(tick)
     except TransferError as exc:
+        from ardvc.cache.transfer import TransferReport  # remotes: loaded when used
+
         if isinstance(exc.report, TransferReport):
             moved = len(exc.report.moved)
             cli.err.print(f"{moved} objects moved despite the failures", highlight=False)
@@ -321,6 +338,7 @@ def cache_status_cmd(cli: CliContext, cloud: bool, remote: str | None, refresh: 
         payload: dict[str, object] = {"artifacts": [r.as_dict() for r in rows]}
         if cloud:
             from ardvc.cache.gc import expand
+            from ardvc.cache.transfer import cloud_status
 
             wanted = expand(lc.cache, lc.referenced())
             cs = cloud_status(lc.cache, lc.remote(remote), wanted, refresh=refresh)

@@ -1,0 +1,83 @@
+"""Worker processes that store chunks of files (:func:`ardvc.cache.ingest.store_chunks`).
+
+Each worker is ``python -c`` running :func:`ardvc.cache.ingest.serve` with this very
+``ardvc`` first on its path. Not :mod:`multiprocessing`: its ``spawn`` runs the caller's
+main script again in every worker (a lab's script without a ``__main__`` guard would run
+twice), and ``fork`` is unsafe in a process with threads. A worker reads its whole share
+of chunks first, then answers chunk by chunk, so neither side can block the other on a
+full pipe.
+"""
+
+from __future__ import annotations
+
+import pickle
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from ardvc.cache import ingest
+from ardvc.errors import CacheError
+from ardvc.logs import get_logger
+
+_SERVE = "import sys; sys.path.insert(0, {root!r}); from ardvc.cache.ingest import serve; serve()"
+Replies = queue.Queue[tuple[int, ingest.Reply | BaseException]]
+
+
+def available() -> bool:
+    """Worker processes can be started (an interpreter to start is known)."""
+    return bool(sys.executable)
+
+
+def run_chunks(
+    target: ingest.Target, chunks: list[list[ingest.Item]], jobs: int
+) -> Iterator[tuple[int, ingest.Reply]]:
+    """``(index, reply)`` per chunk, in the order they finish, from ``jobs`` workers that
+    each take every ``jobs``-th chunk. A worker's error is raised here; a worker that dies
+    raises :class:`CacheError` (what it stored is complete: see :mod:`ardvc.cache.ingest`).
+    Leaving early kills the workers that are still running."""
+    root = str(Path(ingest.__file__).resolve().parents[2])
+    command = [sys.executable, "-c", _SERVE.format(root=root)]
+    replies: Replies = queue.Queue()
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        for _ in range(jobs):
+            procs.append(subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE))
+        for n, proc in enumerate(procs):
+            share = [(i, chunks[i]) for i in range(n, len(chunks), jobs)]
+            threading.Thread(target=_talk, args=(proc, target, share, replies), daemon=True,
+                             name=f"ardvc-add-worker-{n}").start()  # fmt: skip
+        for _ in chunks:
+            index, reply = replies.get()
+            if isinstance(reply, BaseException):
+                raise reply
+            yield index, reply
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()  # only when leaving early: a killed worker leaves nothing partial
+            proc.wait()
+
+
+def _talk(
+    proc: subprocess.Popen[bytes],
+    target: ingest.Target,
+    share: list[tuple[int, list[ingest.Item]]],
+    replies: Replies,
+) -> None:
+    """Hand one worker its chunks and pass its replies on (one thread per worker)."""
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        with proc.stdin:
+            pickle.dump((target, share), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        for _ in share:
+            replies.put(pickle.load(proc.stdout))
+    except (EOFError, OSError, pickle.UnpicklingError) as exc:
+        get_logger("cache").debug("add worker %s: %r", proc.pid, exc)
+        replies.put((-1, CacheError(
+            f"an add worker process (pid {proc.pid}) died; every object it named is complete, "
+            "nothing partial is in the cache",
+            hint="run ardvc add again (cache.processes = 1 adds without worker processes)",
+        )))  # fmt: skip

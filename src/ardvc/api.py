@@ -43,10 +43,10 @@ from ardvc.gitstore import Author, CommitPolicy, CommitResult, GitRepo
 from ardvc.health import DoctorCheck, FsckReport, LabView, doctor, fsck
 from ardvc.identity import resolve_author
 from ardvc.index.catalog import Catalog
-from ardvc.index.db import create_engine_for, index_url
 from ardvc.index.query import AnalysisRecord
 from ardvc.index.sync import Source
 from ardvc.labcache import LabCache, commit_policy, repository_names, repository_path
+from ardvc.labindex import index_sources, open_catalog, sync_after_commit
 from ardvc.labinit import (
     DEFAULT_META_REPO,
     InitResult,
@@ -73,7 +73,7 @@ from ardvc.sync import offline
 from ardvc.sync.configure import RemoteApplied, apply_remote, clone_repositories
 from ardvc.sync.context import SyncLab
 from ardvc.sync.offline import FinishReport, PrepareReport
-from ardvc.sync.offline_state import effective_index_url, is_offline
+from ardvc.sync.offline_state import is_offline
 from ardvc.sync.operations import ShareReport, pull_lab, push_lab, share
 from ardvc.sync.remotes import RemoteSetup
 from ardvc.sync.status import LabStatus, lab_status
@@ -146,29 +146,13 @@ class Lab:
     @cached_property
     def catalog(self) -> Catalog:
         """The SQL index (SQLite in ``.ardvc/`` unless ``index.url`` names PostgreSQL)."""
-        url = effective_index_url(self.workspace, index_url(self.workspace, self.config))
-        engine = create_engine_for(url)
-        zone = self.config.get("lab.timezone") or None
-        return Catalog(engine, self.index_sources, zone)
+        return open_catalog(self.workspace, self.config)
 
     def index_sources(self) -> list[Source]:
-        sources = []
-        meta = self.workspace.meta_repo_dir(str(self.config.get("lab.meta_repo")))
-        if (meta / ".git").exists():
-            sources.append(Source(meta.name, meta, "meta"))
-        for name in self.repository_names():
-            sources.append(Source(name, self.workspace.repository_dir(name), "data"))
-        return sources
+        return index_sources(self.workspace, self.config)
 
     def _index_after_commit(self, git: GitRepo) -> None:
-        try:
-            self.catalog.sync_path(str(git.path))
-        except (ArdvcError, SQLAlchemyError) as exc:
-            get_logger("index").warning(
-                "committed to %s, but the index was not updated: %s (run ardvc index sync)",
-                git.name,
-                exc,
-            )
+        sync_after_commit(self.catalog, git)
 
     def find(self, **filters: Any) -> list[AnalysisRecord]:
         """Analyses matching the filters of :class:`ardvc.index.query.Filters`, each with

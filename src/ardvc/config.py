@@ -111,7 +111,7 @@ KEYS: dict[str, Key] = {
         Key("cache.lock_timeout", float, 60.0, "seconds a cache command waits for a busy lock"),
         Key("cache.hardlink_lock", bool, False, "NFS-safe workspace lock (hardlink claim files)"),
         Key("cache.jobs", int, 0, "threads for hashing and transfers; 0 = automatic"),
-        Key("cache.processes", int, 0, "processes adding many files; 0 = one per core"),
+        Key("cache.processes", int, 0, "processes adding many files; 0 = cores + 1"),
         Key("web.host", str, "127.0.0.1", "address ardvc serve binds to"),
         Key("web.port", int, 8765, "port ardvc serve listens on"),
         Key("web.allow_remote", bool, False, "let ardvc serve bind to a non-loopback address"),

@@ -35,6 +35,7 @@ from ardvc.workspace import Workspace, find_root
 if TYPE_CHECKING:
     from ardvc.cache.remote import CacheRemote
     from ardvc.cache.transfer import TransferReport
+    from ardvc.index.catalog import Catalog
 
 Progress = Callable[[int], None]
 
@@ -105,6 +106,7 @@ class CacheLab:
         self.workspace = workspace
         self.config = config
         self._policy = commit_policy(config, self._index_after_commit)
+        self._catalog: Catalog | None = None
 
     @classmethod
     def open(
@@ -125,11 +127,11 @@ class CacheLab:
         return resolve_author(self.config)
 
     def _index_after_commit(self, git: GitRepo) -> None:
-        from ardvc.api import Lab  # the index: only when something was committed
+        from ardvc.labindex import open_catalog, sync_after_commit  # only after a commit
 
-        on_commit = Lab(self.workspace, self.config).commit_policy.on_commit
-        if on_commit is not None:
-            on_commit(git)
+        if self._catalog is None:
+            self._catalog = open_catalog(self.workspace, self.config)
+        sync_after_commit(self._catalog, git)
 
 
 class LabCache:

@@ -37,9 +37,13 @@ from ardvc.cache.tree import (
 )
 from ardvc.errors import CacheError
 
-CHUNK = 2000
-"""Files per chunk: each chunk costs one ``syncfs`` and holds up to this many files open."""
+CHUNK = 2500
+"""Most files per chunk: each chunk costs one ``syncfs`` and holds this many files open."""
 _PROBLEM = ingest.CHANGED | ingest.NOT_REGULAR
+_LINKED_NEW = frozenset({ingest.LINKED | ingest.STORED, ingest.KNOWN | ingest.LINKED})
+"""Flags of files a hard-linking chunk finished itself (nothing to link here)."""
+_COPIED = frozenset({ingest.STORED, 0, ingest.KNOWN, ingest.KNOWN | ingest.LINKED})
+"""… and of a copying chunk (0: the object was there already)."""
 _CAPABLE: dict[str, tuple[bool, bool]] = {}
 
 
@@ -96,6 +100,7 @@ class _Folder:
                  mode: str, size: int) -> None:  # fmt: skip
         self.cache, self.clock, self.listed, self.mode, self.size = cache, clock, listed, mode, size
         self.prefix = rel + "/"
+        self.names = [name for name, _ in listed]
         count = len(listed)
         self.digests = [""] * count
         self.sizes = [0] * count
@@ -115,11 +120,25 @@ class _Folder:
         start = index * self.size
         refused = used != self.mode
         self.refused |= refused
-        links = self.mode == "hardlink" and not refused
-        later = False
+        names = self.names[start : start + len(part)]
+        simple = _LINKED_NEW if self.mode == "hardlink" and not refused else _COPIED
+        if all(r[1] in simple for r in part):  # the usual chunk: nothing to finish here
+            self.digests[start : start + len(part)] = [r[0] for r in part]
+            self.sizes[start : start + len(part)] = [r[4] for r in part]
+            keys = [(name, *r[2:]) for name, r in zip(names, part, strict=True)]
+            self.keys[start : start + len(part)] = keys
+            self.added += sum(1 for r in part if r[1] & ingest.STORED)
+            new = [(k, r[0]) for k, r in zip(keys, part, strict=True) if not r[1] & ingest.KNOWN]
+            self.hashed += len(new)
+            prefix, clock = self.prefix, self.clock
+            self.cache.state.record_keys([(prefix + k[0], *k[1:], digest, clock)
+                                          for k, digest in new])  # fmt: skip
+            self._fragments(index)
+            return
+        links = simple is _LINKED_NEW
+        later = False  # files of this chunk finished in finish(): fragments then
         rows = []
         for n, (digest, flags, dev, ino, size, mtime, ctime) in enumerate(part, start):
-            name = self.listed[n][0]
             if flags & (_PROBLEM | ingest.LARGE):
                 if flags & _PROBLEM:
                     self.bad.append(self.listed[n][1])
@@ -130,6 +149,7 @@ class _Folder:
             if links and size and not flags & ingest.LINKED:
                 self.relink.append(n)
                 later = True
+            name = self.names[n]
             self.digests[n], self.sizes[n] = digest, size
             self.keys[n] = (name, dev, ino, size, mtime, ctime)
             self.added += flags & ingest.STORED and 1
@@ -143,7 +163,7 @@ class _Folder:
     def _fragments(self, index: int) -> None:
         span = range(index * self.size, min((index + 1) * self.size, len(self.listed)))
         self.entries[index] = encode_fragment(
-            (self.listed[n][0], self.digests[n], self.sizes[n]) for n in span
+            (self.names[n], self.digests[n], self.sizes[n]) for n in span
         )
         keys = [self.keys[n] for n in span]
         if all(k is not None for k in keys):
@@ -184,7 +204,10 @@ class _Folder:
         return link
 
     def manifest(self) -> bytes:
-        return join_fragments(e or b"" for e in self.entries)
+        missing = [i for i, e in enumerate(self.entries) if e is None]
+        if missing:  # every chunk is taken and finished before: a bug, never a short manifest
+            raise CacheError(f"internal error: chunks {missing[:5]} have no manifest entries")
+        return join_fragments(e for e in self.entries if e is not None)
 
     def memo(self, oid: str) -> DirMemo | None:
         """The folder's memo, when every file's final stat is known and none was written in
@@ -198,17 +221,18 @@ class _Folder:
 
 
 def _chunks(
-    cache: Cache, items: list[ingest.Item], mode: str
+    cache: Cache, items: list[ingest.Item], mode: str, pool: workers.Workers | None
 ) -> tuple[int, Iterator[tuple[int, ingest.Reply]]]:
-    """The chunk size, and ``(index, reply)`` per chunk as the chunks are done."""
+    """The chunk size, and ``(index, reply)`` per chunk as the chunks are done (by
+    ``pool`` when the folder has ``pool_min`` files or more)."""
     cache.odb.make_shards()
     target = ingest.Target(str(cache.odb.files_dir), str(cache.odb.tmp_dir), mode,
                            "copy" in cache.settings.link_types)  # fmt: skip
-    size = max(1, min(CHUNK, ingest.fd_budget()))
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    jobs = min(cache.settings.processes, len(chunks))
-    if jobs > 1 and len(items) >= cache.settings.pool_min and workers.available():
-        return size, workers.run_chunks(target, chunks, jobs)
+    jobs = len(pool.procs) if pool is not None else 1
+    size = min(CHUNK, ingest.fd_budget(), max(1, -(-len(items) // (jobs * 4))))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]  # ≥ 4 per worker
+    if pool is not None and len(items) >= cache.settings.pool_min:
+        return size, pool.run(target, chunks)
     return size, ingest.store_chunks(target, enumerate(chunks))
 
 
@@ -217,17 +241,24 @@ def stage_folder(cache: Cache, path: Path, mode: str, progress: Progress | None 
     state = cache.state
     rel = lab_rel(cache.root, path)
     clock = state.fs_clock()
-    listed = walk_paths(path)
-    rows = state.files_under(rel) if listed else {}
-    prefix = rel + "/"
-    items: list[ingest.Item] = []
-    for name, where in listed:
-        row = rows.get(prefix + name)
-        items.append((where, None if row is None else (row.dev, row.ino, row.size,
-                      row.mtime_ns, row.ctime_ns, row.hash, row.clock_ns)))  # fmt: skip
+    pool: list[workers.Workers] = []
+    jobs = cache.settings.processes
+
+    def start_workers() -> None:  # while the rest of the folder is listed
+        if jobs > 1 and workers.available():
+            pool.append(workers.Workers(jobs))
+
     storer = Storer(cache)
     try:
-        size, done = _chunks(cache, items, mode)
+        listed = walk_paths(path, (cache.settings.pool_min, start_workers))
+        rows = state.files_under(rel) if listed else {}
+        prefix = rel + "/"
+        items: list[ingest.Item] = []
+        for name, where in listed:
+            row = rows.get(prefix + name)
+            items.append((where, None if row is None else (row.dev, row.ino, row.size,
+                          row.mtime_ns, row.ctime_ns, row.hash, row.clock_ns)))  # fmt: skip
+        size, done = _chunks(cache, items, mode, pool[0] if pool else None)
         folder = _Folder(cache, rel, clock, listed, mode, size)
         for index, (part, used) in done:
             folder.take(index, part, used)
@@ -247,6 +278,9 @@ def stage_folder(cache: Cache, path: Path, mode: str, progress: Progress | None 
     except BaseException:
         storer.batch.discard()
         raise
+    finally:
+        for started in pool:
+            started.close()
     raw = folder.manifest()
     oid = manifest_oid(raw)
     cache.odb.add_bytes(raw, oid)

@@ -62,6 +62,9 @@ Reply = tuple[list[Result], str]
 """A chunk's results: one per item, and the mode used."""
 
 _OPEN = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+_NOATIME = getattr(os, "O_NOATIME", 0)
+"""Reading a file just written would update its atime (a metadata write each); only
+allowed on one's own files, so dropped for a chunk at the first ``EPERM``."""
 _CANNOT_LINK = frozenset(
     {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS,
      errno.EACCES}
@@ -148,19 +151,20 @@ class _Folders:
         self.proc = os.open("/proc/self/fd", flags)
         self.tmp = os.open(target.tmp_dir, flags)
         self._root = target.files_dir
-        self._shards: dict[str, int] = {}
+        self.shards: dict[str, int] = {}
 
     def shard(self, oid: str) -> int:
-        fd = self._shards.get(oid[:2])
+        """The shard folder of ``oid`` (opened on first use)."""
+        fd = self.shards.get(oid[:2])
         if fd is None:
             flags = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
-            fd = self._shards[oid[:2]] = os.open(f"{self._root}{os.sep}{oid[:2]}", flags)
+            fd = self.shards[oid[:2]] = os.open(f"{self._root}{os.sep}{oid[:2]}", flags)
         return fd
 
     def close(self) -> None:
-        for fd in (self.proc, self.tmp, *self._shards.values()):
+        for fd in (self.proc, self.tmp, *self.shards.values()):
             os.close(fd)
-        self._shards = {}
+        self.shards = {}
 
 
 class _Chunk:
@@ -178,44 +182,57 @@ class _Chunk:
             os.close(h.fd)
         self.held = []
 
-    def read(self, index: int, item: Item, out: list[Result]) -> None:
-        path, known = item
-        if known is not None and self._known(path, known, out):
-            return
-        try:
-            fd = os.open(path, _OPEN)
-        except OSError as exc:
-            if exc.errno not in (errno.ENOENT, errno.ELOOP):
-                raise
-            out.append(("", CHANGED if exc.errno == errno.ENOENT else NOT_REGULAR, 0, 0, 0, 0, 0))
-            return
-        keep = False
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode) or st.st_size >= LARGE_FILE:
-                out.append(_stat_row("", LARGE if stat.S_ISREG(st.st_mode) else NOT_REGULAR, st))
-                return
-            data = os.read(fd, st.st_size + 1)  # a regular file: all of it, +1 shows growth
-            if len(data) != st.st_size:
-                out.append(_stat_row("", CHANGED, st))
-                return
-            oid = blake3(data).hexdigest()
-            out.append(_stat_row(oid, 0, st))
-            if oid in self.seen:
-                return  # a duplicate within the chunk: relinked by the caller
-            self.seen.add(oid)
-            if self.links and st.st_size > 0:  # an empty file is stored, never linked
-                os.fchmod(fd, READ_ONLY)
-                self.held.append(_Held(index, fd, oid, st, True))
-                keep = True
-                return
-            if os.fstat(fd).st_mtime_ns != st.st_mtime_ns:
-                out[index] = _stat_row("", CHANGED, st)
-                return
-            self.held.append(_Held(index, self._copy(data), oid, st, False))
-        finally:
-            if not keep:
-                os.close(fd)
+    def read(self, items: list[Item]) -> list[Result]:
+        """Look at, read and hash every item; hold what is to be named (one tight loop:
+        this is most of an add's Python time)."""
+        out: list[Result] = []
+        append, held, seen, links = out.append, self.held, self.seen, self.links
+        fopen, fstat, fread, fclose, is_reg = os.open, os.fstat, os.read, os.close, stat.S_ISREG
+        flags = _OPEN | _NOATIME
+        for index, (path, known) in enumerate(items):
+            if known is not None and self._known(path, known, out):
+                continue
+            try:
+                try:
+                    fd = fopen(path, flags)
+                except PermissionError:
+                    if flags == _OPEN:
+                        raise
+                    flags = _OPEN  # not our file: atime it is
+                    fd = fopen(path, flags)
+            except OSError as exc:
+                if exc.errno not in (errno.ENOENT, errno.ELOOP):
+                    raise
+                append(("", CHANGED if exc.errno == errno.ENOENT else NOT_REGULAR, 0, 0, 0, 0, 0))
+                continue
+            keep = False
+            try:
+                st = fstat(fd)
+                size = st.st_size
+                if not is_reg(st.st_mode) or size >= LARGE_FILE:
+                    append(_stat_row("", LARGE if is_reg(st.st_mode) else NOT_REGULAR, st))
+                    continue
+                data = fread(fd, size + 1)  # a regular file: all of it, +1 shows growth
+                if len(data) != size:
+                    append(_stat_row("", CHANGED, st))
+                    continue
+                oid = blake3(data).hexdigest()
+                append((oid, 0, st.st_dev, st.st_ino, size, st.st_mtime_ns, st.st_ctime_ns))
+                if oid in seen:
+                    continue  # a duplicate within the chunk: relinked by the caller
+                seen.add(oid)
+                if links and size:  # an empty file is stored, never linked
+                    os.fchmod(fd, READ_ONLY)
+                    held.append(_Held(index, fd, oid, st, True))
+                    keep = True
+                elif fstat(fd).st_mtime_ns != st.st_mtime_ns:
+                    out[index] = _stat_row("", CHANGED, st)
+                else:
+                    held.append(_Held(index, self._copy(data), oid, st, False))
+            finally:
+                if not keep:
+                    fclose(fd)
+        return out
 
     def _known(self, path: str, known: Known, out: list[Result]) -> bool:
         """A file whose state row still matches (and not racily) and whose object is in
@@ -259,15 +276,18 @@ class _Chunk:
 
     def _publish(self, h: _Held, out: list[Result]) -> bool:
         """Name one object; ``True`` when a hard link was refused."""
+        fd, oid = h.fd, h.oid
         if h.link:
-            now = os.fstat(h.fd)
-            if (now.st_size, now.st_mtime_ns) != (h.before.st_size, h.before.st_mtime_ns):
-                os.fchmod(h.fd, stat.S_IMODE(h.before.st_mode))
+            now, before = os.fstat(fd), h.before
+            if now.st_mtime_ns != before.st_mtime_ns or now.st_size != before.st_size:
+                os.fchmod(fd, stat.S_IMODE(before.st_mode))
                 out[h.index] = h.gone()
                 return False
+        folders = self.folders
+        shard = folders.shards.get(oid[:2]) or folders.shard(oid)
         try:
-            os.link(str(h.fd), h.oid[2:], src_dir_fd=self.folders.proc,
-                    dst_dir_fd=self.folders.shard(h.oid), follow_symlinks=True)  # fmt: skip
+            os.link(str(fd), oid[2:], src_dir_fd=folders.proc, dst_dir_fd=shard,
+                    follow_symlinks=True)  # fmt: skip
         except FileExistsError:
             if h.link:
                 out[h.index] = self._existing(h, f"{self.prefix}{h.oid[:2]}{os.sep}{h.oid[2:]}")
@@ -316,14 +336,11 @@ class _Chunk:
 
 def _read_all(target: Target, folders: _Folders, items: list[Item]) -> tuple[_Chunk, list[Result]]:
     chunk = _Chunk(target, folders)
-    out: list[Result] = []
     try:
-        for index, item in enumerate(items):
-            chunk.read(index, item, out)
+        return chunk, chunk.read(items)
     except BaseException:
         chunk.close()
         raise
-    return chunk, out
 
 
 def _publish_all(target: Target, chunk: _Chunk, out: list[Result]) -> Reply:

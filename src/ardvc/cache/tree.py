@@ -34,10 +34,13 @@ class WalkedFile:
     st: os.stat_result
 
 
-def walk_paths(folder: Path | str) -> list[tuple[str, str]]:
+def walk_paths(
+    folder: Path | str, many: tuple[int, Callable[[], None]] | None = None
+) -> list[tuple[str, str]]:
     """``(relative path, path)`` of every regular file below ``folder``, sorted by relative
-    path, from directory listings alone (no ``stat``)."""
-    return [(rel, path) for rel, path, _ in _walk(folder, stat=False)]
+    path, from directory listings alone (no ``stat``). ``many``: ``(count, call)`` — call
+    once as soon as ``count`` files were found."""
+    return [(rel, path) for rel, path, _ in _walk(folder, stat=False, many=many)]
 
 
 def walk(folder: Path) -> list[WalkedFile]:
@@ -45,12 +48,17 @@ def walk(folder: Path) -> list[WalkedFile]:
     return [WalkedFile(rel, path, st) for rel, path, st in _walk(folder, stat=True)]  # type: ignore[arg-type]
 
 
-def _walk(folder: Path | str, *, stat: bool) -> list[tuple[str, str, os.stat_result | None]]:
+def _walk(
+    folder: Path | str, *, stat: bool, many: tuple[int, Callable[[], None]] | None = None
+) -> list[tuple[str, str, os.stat_result | None]]:
     """One pass over ``folder``; a symlink or special file is refused (following one would
     track content outside the artifact)."""
     out: list[tuple[str, str, os.stat_result | None]] = []
     stack = [(str(folder), "")]
     while stack:
+        if many is not None and len(out) >= many[0]:
+            many[1]()
+            many = None
         path, rel = stack.pop()
         with os.scandir(path) as entries:
             for entry in entries:
@@ -66,6 +74,8 @@ def _walk(folder: Path | str, *, stat: bool) -> list[tuple[str, str, os.stat_res
                         "files only",
                         hint="replace it by the file it points to, or move it out of the folder",
                     )
+    if many is not None and len(out) >= many[0]:
+        many[1]()
     out.sort(key=lambda item: item[0])
     return out
 

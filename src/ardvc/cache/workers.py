@@ -31,21 +31,32 @@ def available() -> bool:
     return bool(sys.executable)
 
 
-def run_chunks(
-    target: ingest.Target, chunks: list[list[ingest.Item]], jobs: int
-) -> Iterator[tuple[int, ingest.Reply]]:
-    """``(index, reply)`` per chunk, in the order they finish, from ``jobs`` workers that
-    each take every ``jobs``-th chunk. A worker's error is raised here; a worker that dies
-    raises :class:`CacheError` (what it stored is complete: see :mod:`ardvc.cache.ingest`).
-    Leaving early kills the workers that are still running."""
-    root = str(Path(ingest.__file__).resolve().parents[2])
-    command = [sys.executable, "-c", _SERVE.format(root=root)]
-    replies: Replies = queue.Queue()
-    procs: list[subprocess.Popen[bytes]] = []
-    try:
-        for _ in range(jobs):
-            procs.append(subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE))
-        for n, proc in enumerate(procs):
+class Workers:
+    """``jobs`` worker processes, started before their work is known (they boot while the
+    folder is still being listed); :meth:`close` kills any still running."""
+
+    def __init__(self, jobs: int) -> None:
+        root = str(Path(ingest.__file__).resolve().parents[2])
+        command = [sys.executable, "-c", _SERVE.format(root=root)]
+        self.procs: list[subprocess.Popen[bytes]] = []
+        try:
+            for _ in range(jobs):
+                self.procs.append(
+                    subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+                )
+        except BaseException:
+            self.close()
+            raise
+
+    def run(
+        self, target: ingest.Target, chunks: list[list[ingest.Item]]
+    ) -> Iterator[tuple[int, ingest.Reply]]:
+        """``(index, reply)`` per chunk, in the order they finish; each worker takes every
+        ``jobs``-th chunk. A worker's error is raised here; a worker that dies raises
+        :class:`CacheError` (what it stored is complete: see :mod:`ardvc.cache.ingest`)."""
+        replies: Replies = queue.Queue()
+        jobs = len(self.procs)
+        for n, proc in enumerate(self.procs):
             share = [(i, chunks[i]) for i in range(n, len(chunks), jobs)]
             threading.Thread(target=_talk, args=(proc, target, share, replies), daemon=True,
                              name=f"ardvc-add-worker-{n}").start()  # fmt: skip
@@ -54,11 +65,18 @@ def run_chunks(
             if isinstance(reply, BaseException):
                 raise reply
             yield index, reply
-    finally:
-        for proc in procs:
+
+    def close(self) -> None:
+        """Stop the workers: done ones exit by themselves; one never given work, or still
+        working when its caller gave up, is killed (it leaves nothing partial)."""
+        for proc in self.procs:
             if proc.poll() is None:
-                proc.kill()  # only when leaving early: a killed worker leaves nothing partial
+                proc.kill()
             proc.wait()
+            for pipe in (proc.stdin, proc.stdout):
+                if pipe is not None:
+                    pipe.close()
+        self.procs = []
 
 
 def _talk(

@@ -7,8 +7,7 @@ cheap for tools that only need the formats).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # not typing's: importing typing costs every worker process 10 ms
 if TYPE_CHECKING:
     from ardvc.api import Lab
 
@@ -17,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["Lab", "__version__"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name == "Lab":
         from ardvc.api import Lab
 

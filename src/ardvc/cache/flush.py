@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+if TYPE_CHECKING:
+    from pathlib import Path
+
+_libc = ctypes.CDLL(None, use_errno=True)
+"""The C library through the process's own symbols (``find_library`` would run
+``ldconfig`` in every worker process)."""
 
 
 def sync_filesystem(path: Path | str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
@@ -66,6 +65,8 @@ def chunked_map(
 
     def run(part: Sequence[T]) -> list[tuple[T, R]]:
         return [(item, func(item)) for item in part]
+
+    from concurrent.futures import ThreadPoolExecutor  # not in add's worker processes
 
     with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="ardvc-hash") as pool:
         parts = [items[i : i + chunk] for i in range(0, len(items), chunk)]

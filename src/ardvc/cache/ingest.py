@@ -30,7 +30,6 @@ import resource
 import stat
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from blake3 import blake3
 
@@ -73,19 +72,19 @@ _CANNOT_LINK = frozenset(
 _FD_MARGIN = 256
 
 
-@dataclass(frozen=True, slots=True)
 class Target:
-    """Where and how a chunk is stored."""
+    """Where and how a chunk is stored (a plain class: ``dataclasses`` would cost each
+    worker process 15 ms to import).
 
-    files_dir: str
-    """The object folder (``…/cache/files/blake3``), its 256 shard folders present."""
-    tmp_dir: str
-    """Where unnamed copies are made (the cache's ``tmp``: one folder is faster to
-    create files in than 256)."""
-    mode: str
-    """``hardlink`` or ``copy``."""
-    fallback: bool = True
-    """Copy where hard links do not work (``cache.type`` ends in ``copy``)."""
+    ``files_dir``: the object folder (``…/cache/files/blake3``), its 256 shard folders
+    present; ``tmp_dir``: where unnamed copies are made (one folder is faster to create
+    files in than 256); ``mode``: ``hardlink`` or ``copy``; ``fallback``: copy where hard
+    links do not work (``cache.type`` has ``copy``)."""
+
+    __slots__ = ("fallback", "files_dir", "mode", "tmp_dir")
+
+    def __init__(self, files_dir: str, tmp_dir: str, mode: str, fallback: bool = True) -> None:
+        self.files_dir, self.tmp_dir, self.mode, self.fallback = files_dir, tmp_dir, mode, fallback
 
 
 def supported(files_dir: str) -> bool:

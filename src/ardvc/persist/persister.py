@@ -31,7 +31,7 @@ from pathlib import Path
 
 from ardvc.cache.objects import ObjectStore
 from ardvc.data import DataRepo
-from ardvc.data.write import write_collection
+from ardvc.data.write import NewAnalysis, write_collection
 from ardvc.errors import ArdvcError, RepositoryNotFoundError, UsageError
 from ardvc.formats.paths import write_address
 from ardvc.gitstore import Author
@@ -142,6 +142,7 @@ class Persister:
             IndexWorker(index) if index is not None and self.settings.sync_index else None
         )
         self.recovered = self._recover()
+        self._interrupted = {m.uuid: m for m in self.recovered}
 
     # --- repositories ----------------------------------------------------------------------
 
@@ -205,17 +206,19 @@ class Persister:
     def begin_run(self, metadata: RunMetadata) -> Recording:
         """Start recording a run; refuses a run ID that is being recorded right now."""
         repository = metadata.repository or self.repository
-        for marker in self.journal.markers():
+        # this process' runs, and those a killed one left (read once, when opened): no
+        # folder scan per run
+        for marker in [*self._markers.values(), *self._interrupted.values()]:
             if marker.record_id != metadata.record_id or marker.repository != repository:
                 continue
-            if marker.alive and marker.uuid in self._markers:
+            if marker.uuid in self._markers:
                 raise UsageError(f"run {metadata.record_id} is already being recorded")
-            if not marker.alive:
-                self._log.warning(
-                    "recording %s again; the interrupted attempt %s is replaced",
-                    metadata.record_id, marker.uuid,
-                )  # fmt: skip
-                self.journal.finish(marker.uuid)
+            self._log.warning(
+                "recording %s again; the interrupted attempt %s is replaced",
+                metadata.record_id, marker.uuid,
+            )  # fmt: skip
+            self.journal.finish(marker.uuid)
+            del self._interrupted[marker.uuid]
         repo = self.repo(repository)
         branch = self._branch(repo)
         rec = Recording(metadata, repo.name, branch)
@@ -256,6 +259,7 @@ class Persister:
                 f"run {name} is being recorded by process {marker.pid} on {marker.host}"
             )
         self.journal.finish(marker.uuid)
+        self._interrupted.pop(marker.uuid, None)
         self._log.info("discarded interrupted run %s (%s)", marker.record_id, marker.uuid)
         return marker
 
@@ -269,6 +273,9 @@ class Persister:
                 f"run {rec.record_id} has no {', '.join(missing)}; nothing was written",
                 hint="record them, pass allow_incomplete=True, or abort the run",
             )
+        # the files are made here, while the previous save may still be committing: the
+        # fits and JSON of this run overlap that save's git and disk work
+        prepared = self._prepare(rec)
         with self._lock:
             previous, previous_id = self._pending, self._pending_id
             if previous is not None and not previous.done():
@@ -282,14 +289,20 @@ class Persister:
                         hint="check the disk and the repository lock, then call end_run again",
                     ) from None
             rec.state = "ending"
-            future = self._executor.submit(self._save, rec)
+            future = self._executor.submit(self._save, rec, prepared)
             self._pending, self._pending_id = future, rec.record_id
         return future
 
-    def _save(self, rec: Recording) -> PersistResult:
+    def _prepare(self, rec: Recording) -> tuple[NewAnalysis, list[str]]:
+        """The analysis' files (fitted at collection) and the problems found."""
+        meta_commit = self.meta.git.head_id() if self.meta is not None else None
+        ctx = Context(meta_commit=meta_commit, timezone=self.settings.timezone)
+        return collection_analysis(rec, self.settings.fits, ctx)
+
+    def _save(self, rec: Recording, prepared: tuple[NewAnalysis, list[str]]) -> PersistResult:
         marker = self._markers.get(rec.uuid)
         try:
-            result = self._commit(rec)
+            result = self._commit(rec, *prepared)
         except BaseException as exc:
             rec.state = "recording"  # the caller may fix the cause and call end_run again
             self.failed.append(rec)
@@ -302,11 +315,8 @@ class Persister:
         self.journal.finish(rec.uuid)
         return result
 
-    def _commit(self, rec: Recording) -> PersistResult:
+    def _commit(self, rec: Recording, new: NewAnalysis, problems: list[str]) -> PersistResult:
         repo = self.repo(rec.repository)
-        meta_commit = self.meta.git.head_id() if self.meta is not None else None
-        ctx = Context(meta_commit=meta_commit, timezone=self.settings.timezone)
-        new, problems = collection_analysis(rec, self.settings.fits, ctx)
         if rec.artifacts:
             if self.cache is None:
                 raise UsageError(f"run {rec.record_id} has artifacts but the persister no cache")

@@ -32,11 +32,11 @@ from ardvc.gitstore.tree import Content, build_tree
 from ardvc.gitstore.worktree import (
     WorktreeSync,
     abandon_sync,
-    pid_alive,
     prepare_sync,
     sync_worktree,
 )
 from ardvc.logs import get_logger
+from ardvc.processes import pid_alive
 
 LOCK_NAME = "ardvc-commit.lock"
 REF_MOVE_NOTE = "ardvc-ref-move.json"

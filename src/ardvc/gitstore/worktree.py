@@ -28,6 +28,7 @@ import pygit2
 
 from ardvc.gitstore.objects import blob_at, commit_at, lookup
 from ardvc.gitstore.repo import GitRepo
+from ardvc.processes import pid_alive
 
 JOURNAL = "ardvc-worktree-sync.json"
 SCRATCH = "ardvc-tmp"
@@ -120,16 +121,6 @@ class _Updater:
 
     def write(self) -> None:
         self.index.write()
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _reached_branch(repo: GitRepo, entry: dict[str, object]) -> bool:

@@ -167,6 +167,17 @@ def _recover(repo: GitRepo, result: WorktreeSync) -> None:
     journal.unlink()
 
 
+def finish_interrupted_sync(repo: GitRepo) -> WorktreeSync:
+    """Finish the working-tree sync a killed ardvc process left half done (and its
+    ``index.lock``). Must run under the commit lock."""
+    result = WorktreeSync()
+    try:
+        _recover(repo, result)
+    except (OSError, pygit2.GitError) as exc:
+        result.error = f"working tree of {repo.name} not recovered: {exc}"
+    return result
+
+
 def _journal_entry(parent: str | None, commit: str, paths: list[str], branch: str | None) -> bytes:
     entry: dict[str, object] = {
         "pid": os.getpid(),

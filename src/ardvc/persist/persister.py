@@ -35,7 +35,7 @@ from ardvc.data.write import NewAnalysis, write_collection
 from ardvc.errors import ArdvcError, RepositoryNotFoundError, UsageError
 from ardvc.formats.paths import write_address
 from ardvc.gitstore import Author
-from ardvc.gitstore.commit import clear_stale_ref_lock
+from ardvc.gitstore.commit import recover_after_crash
 from ardvc.gitstore.network import GitNetwork
 from ardvc.index.catalog import Catalog
 from ardvc.logs import get_logger
@@ -179,7 +179,12 @@ class Persister:
         for marker in self.journal.interrupted():
             try:
                 repo = self.repo(marker.repository)
-                clear_stale_ref_lock(repo.git)  # git's ref lock, if the kill left it
+                recovered = recover_after_crash(repo.git)  # ref lock, half-synced tree
+                if recovered.recovered or recovered.error:
+                    self._log.warning(
+                        "%s after an interrupted save: %s", repo.name,
+                        recovered.error or f"finished {', '.join(recovered.recovered)}",
+                    )  # fmt: skip
                 head = repo.git.branch_head(marker.branch)
             except ArdvcError as exc:
                 self._log.warning("interrupted run %s: %s", marker.record_id, exc)

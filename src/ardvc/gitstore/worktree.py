@@ -48,15 +48,20 @@ class WorktreeSync:
         return self.error is None and not self.kept_local_edits
 
 
-def _replace_file(path: Path, data: bytes, scratch: Path) -> None:
+def _replace_file(path: Path, data: bytes, scratch: Path, folders: set[Path]) -> None:
     """Write via a temp file in ``.git/ardvc-tmp`` (invisible to ``git status`` if a crash
-    leaves it behind), renamed into place. No fsync: git already holds the content."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    leaves it behind), renamed into place. No fsync: git already holds the content.
+    ``folders`` are known to exist (``scratch`` among them once made): a failing
+    ``mkdir`` of an existing folder costs more than the write itself."""
+    for folder in (scratch, path.parent):
+        if folder not in folders:
+            if not folder.is_dir():
+                folder.mkdir(parents=True, exist_ok=True)
+            folders.add(folder)
     try:
         mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = 0o644
-    scratch.mkdir(exist_ok=True)
     fd, name = tempfile.mkstemp(prefix="wt-", suffix=".tmp", dir=scratch)
     tmp = Path(name)
     try:
@@ -93,6 +98,7 @@ class _Updater:
         self.index = repo.raw.index
         self.index.read(False)
         self.result = result
+        self.folders: set[Path] = set()
 
     def blob_in(self, commit: str | None, path: str) -> str | None:
         if commit is None:
@@ -115,7 +121,8 @@ class _Updater:
                 self.index.remove(path)
         else:
             if current != after:
-                _replace_file(file, blob_at(self.raw, after).data, self.repo.git_dir / SCRATCH)
+                data = blob_at(self.raw, after).data
+                _replace_file(file, data, self.repo.git_dir / SCRATCH, self.folders)
             self.index.add(path)
         return True
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from ardvc.cache.objects import ObjectStore
 from ardvc.data import DataRepo
-from ardvc.data.write import NewAnalysis, write_collection
+from ardvc.data.write import EncodedAnalysis, encode_analysis, write_collection
 from ardvc.errors import ArdvcError, RepositoryNotFoundError, UsageError
 from ardvc.formats.paths import write_address
 from ardvc.gitstore import Author
@@ -298,13 +298,15 @@ class Persister:
             self._pending, self._pending_id = future, rec.record_id
         return future
 
-    def _prepare(self, rec: Recording) -> tuple[NewAnalysis, list[str]]:
-        """The analysis' files (fitted at collection) and the problems found."""
+    def _prepare(self, rec: Recording) -> tuple[EncodedAnalysis, list[str]]:
+        """The analysis' files (fitted at collection, encoded and checked) and the problems
+        found. Artifacts are not among them: they go into the cache at commit time."""
         meta_commit = self.meta.git.head_id() if self.meta is not None else None
         ctx = Context(meta_commit=meta_commit, timezone=self.settings.timezone)
-        return collection_analysis(rec, self.settings.fits, ctx)
+        new, problems = collection_analysis(rec, self.settings.fits, ctx)
+        return encode_analysis(new), problems
 
-    def _save(self, rec: Recording, prepared: tuple[NewAnalysis, list[str]]) -> PersistResult:
+    def _save(self, rec: Recording, prepared: tuple[EncodedAnalysis, list[str]]) -> PersistResult:
         marker = self._markers.get(rec.uuid)
         try:
             result = self._commit(rec, *prepared)
@@ -320,12 +322,12 @@ class Persister:
         self.journal.finish(rec.uuid)
         return result
 
-    def _commit(self, rec: Recording, new: NewAnalysis, problems: list[str]) -> PersistResult:
+    def _commit(self, rec: Recording, new: EncodedAnalysis, problems: list[str]) -> PersistResult:
         repo = self.repo(rec.repository)
         if rec.artifacts:
             if self.cache is None:
                 raise UsageError(f"run {rec.record_id} has artifacts but the persister no cache")
-            new.artifacts = analysis_artifacts(self.cache, rec.uuid, rec.artifacts)
+            new.files["artifacts"] = analysis_artifacts(self.cache, rec.uuid, rec.artifacts)
         for problem in problems:
             self._log.warning("%s", problem)
         previous = rec.defaults.previous_blank if rec.defaults else None

@@ -147,6 +147,8 @@ class Sshd:
     user: str
     key: Path
     ssh_command: str
+    known_hosts: Path
+    """The server's host key, for clients that check it (SFTP through paramiko)."""
 
     def url(self, path: Path) -> str:
         return f"ssh://{self.user}@127.0.0.1:{self.server.port}{path}"
@@ -175,11 +177,14 @@ def sshd(workdir: Path, port: int | None = None) -> Sshd:
         "StrictModes no\nUsePAM no\nPasswordAuthentication no\n"
         "KbdInteractiveAuthentication no\nPubkeyAuthentication yes\n"
         "PermitRootLogin prohibit-password\nAllowTcpForwarding no\nX11Forwarding no\n"
-        "LogLevel ERROR\n"
+        "Subsystem sftp internal-sftp\nMaxStartups 50\nMaxSessions 50\nLogLevel ERROR\n"
     )
     argv = [binary, "-D", "-e", "-f", str(config)]
     server = LoopbackServer(argv, port, log=workdir / "sshd.log").start()
     options = ("IdentitiesOnly=yes", "BatchMode=yes", "StrictHostKeyChecking=no",
                "UserKnownHostsFile=/dev/null", "LogLevel=ERROR")  # fmt: skip
     command = f"ssh -i {client_key} " + " ".join(f"-o {o}" for o in options)
-    return Sshd(server, getpass.getuser(), client_key, command)
+    kind, key = host_key.with_suffix(".pub").read_text().split()[:2]
+    known = workdir / "known_hosts"
+    known.write_text(f"[127.0.0.1]:{port} {kind} {key}\n")
+    return Sshd(server, getpass.getuser(), client_key, command, known)

@@ -16,6 +16,8 @@ no ``finally`` runs):
   tree not yet updated);
 * ``mid-worktree`` — in the working-tree update of the ``KILL_AT``-th commit, after the
   files were written and before the git index is;
+* ``index-locked`` — while writing the git index of the ``KILL_AT``-th commit's working-
+  tree update, ``index.lock`` half written;
 * ``before-marker-removed`` — when the ``KILL_AT``-th committed run's journal marker would be
   removed (the commit is on the branch and in the outbox);
 * ``begin-only`` — after ``begin_run`` of the first run (a run interrupted mid-measurement).
@@ -75,6 +77,22 @@ def _on_nth_call(owner: Any, name: str, n: int, *, after: bool) -> None:
     setattr(owner, name, wrapper)
 
 
+def _die_writing_git_index(updater: Any, n: int) -> None:
+    """At the n-th git index write, die as libgit2 would mid-write: ``index.lock`` holds
+    part of the new index."""
+    original = updater.write
+    calls = [0]
+
+    def wrapper(self: Any) -> None:
+        calls[0] += 1
+        if calls[0] == n:
+            (self.repo.git_dir / "index.lock").write_bytes(b"DIRC\x00\x00")
+            die()
+        original(self)
+
+    updater.write = wrapper
+
+
 def inject(mode: str, kill_at: int) -> None:
     from ardvc.gitstore import commit, worktree
     from ardvc.persist.journal import RunJournal
@@ -85,6 +103,8 @@ def inject(mode: str, kill_at: int) -> None:
         _on_nth_call(commit, "_move_branch", kill_at, after=True)
     elif mode == "mid-worktree":
         _on_nth_call(worktree._Updater, "write", kill_at, after=False)
+    elif mode == "index-locked":
+        _die_writing_git_index(worktree._Updater, kill_at)
     elif mode == "before-marker-removed":
         _on_nth_call(RunJournal, "finish", kill_at, after=False)
     elif mode not in ("free", "begin-only"):

@@ -3,6 +3,7 @@ unchanged, and whose applied results reduce to exactly the experiment's ages."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 from collections.abc import Callable
@@ -137,6 +138,11 @@ def test_settings_only_experiment_and_bad_requests(lab: Lab) -> None:
     (result,) = experiment.results
     old = lab.reduce("Cornudas", ["69421-02F"], settings=["conventions=pychron-2018"]).results[0]
     assert (result["age"], result["age_err"]) == (old.age, old.age_err)
+    assert not experiment.from_run_cache
+    # the same reduction again (another name): a run-cache lookup with the same ages
+    again = lab.run_experiment(dataclasses.replace(request, name="again"))
+    assert again.from_run_cache and again.results == experiment.results
+    lab.experiments.remove("again")
     with pytest.raises(UsageError, match="nothing to commit but an interpreted age"):
         lab.apply_experiment("old")
     with pytest.raises(UsageError, match="exists already"):

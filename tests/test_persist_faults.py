@@ -267,8 +267,10 @@ def test_random_kills_during_acquisition(lab: Lab, sims: dict[str, SimulatedRun]
 
 
 @pytest.mark.parametrize(
-    "mode", ["before-branch-move", "after-branch-move", "mid-worktree", "before-marker-removed"]
-)
+    "mode",
+    ["before-branch-move", "after-branch-move", "mid-worktree", "index-locked",
+     "before-marker-removed"],
+)  # fmt: skip
 def test_kill_at_each_moment_of_a_save(lab: Lab, sims: dict[str, SimulatedRun], mode: str) -> None:
     lab.create_repository("Crash")
     trial = die_at(lab, "Crash", mode, kill_at=3)

@@ -25,22 +25,10 @@ from filelock import Timeout as FileLockTimeout
 
 from ardvc.errors import LockTimeoutError
 from ardvc.logs import get_logger
+from ardvc.processes import left_by_dead_process
 
 HOST = socket.gethostname()
 POLL_START, POLL_MAX = 0.02, 0.5
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id exists on this host."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +56,7 @@ class Holder:
     def dead(self) -> bool:
         """Known dead: same host, no such process. A holder on another host is never
         presumed dead."""
-        return self.host == HOST and not pid_alive(self.pid)
+        return left_by_dead_process(self.host, self.pid)
 
     def describe(self) -> str:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(self.since))

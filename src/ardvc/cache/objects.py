@@ -23,9 +23,9 @@ from pathlib import Path
 from ardvc.cache.flush import sync_filesystem
 from ardvc.cache.hashing import ALGORITHM, hash_bytes, hash_file, is_oid
 from ardvc.cache.links import reflink
-from ardvc.cache.locks import pid_alive
 from ardvc.errors import CacheError, CorruptObjectError, ObjectMissingError
 from ardvc.logs import get_logger
+from ardvc.processes import pid_alive
 
 READ_ONLY = 0o444
 TEMP_SUFFIX = ".tmp"

@@ -23,6 +23,11 @@ from ardvc.gitstore.objects import blob_at, lookup
 README = "README.md"
 
 
+def spectrometer_path(spec_sha: str) -> str:
+    """Where a data repository keeps the spectrometer file named ``spec_sha``."""
+    return f"{check_safe_name(spec_sha, what='spectrometer sha')}.json"
+
+
 class DataRepo:
     """Read (at any commit) and write one data repository."""
 
@@ -161,4 +166,4 @@ class DataRepo:
         return decode_production(blob.data, path=path, repo=self.name, commit=str(commit.id))
 
     def spectrometer_path(self, spec_sha: str) -> str:
-        return f"{check_safe_name(spec_sha, what='spectrometer sha')}.json"
+        return spectrometer_path(spec_sha)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ardvc.data.repo import DataRepo
+from ardvc.data.repo import DataRepo, spectrometer_path
 from ardvc.errors import UsageError
 from ardvc.formats.jsonio import CANONICAL, JsonStyle, detect_style, dumps
 from ardvc.formats.kinds import SPECTROMETER, decode_file
@@ -108,20 +108,30 @@ def spectrometer_name(content: Mapping[str, Json]) -> str:
     )
 
 
-def collection_files(
-    repo: DataRepo, new: NewAnalysis, at: str | None = None
-) -> dict[str | None, dict[str, bytes]]:
-    """modifier → {path: bytes} for every file of ``new``; the spectrometer file only if
-    the commit ``at`` (default: HEAD) does not have it yet."""
+@dataclass(frozen=True)
+class EncodedAnalysis:
+    """A :class:`NewAnalysis` as the bytes of its files, checked against ardvc's schemas.
+
+    Encoding needs no repository, so acquisition does it while the previous analysis is
+    still committing; only the spectrometer file's presence is decided at commit time."""
+
+    uuid: str
+    files: dict[str | None, dict[str, bytes]]
+    """modifier (``None``: main file, ``"logs"``, ``"artifacts"``) → {path: bytes}."""
+    spectrometer: tuple[str, bytes] | None = None
+
+
+def encode_analysis(new: NewAnalysis) -> EncodedAnalysis:
+    """Every file of ``new`` as Pychron writes it (see :func:`encode_checked`)."""
     uuid = new.uuid
     out: dict[str | None, dict[str, bytes]] = {}
     main = dict(new.main)
+    spectrometer = None
     if new.spectrometer is not None:
         sha = spectrometer_name(new.spectrometer)
         main["spec_sha"] = sha
-        path = repo.spectrometer_path(sha)
-        if (at is None and repo.git.head_id() is None) or not repo.git.exists(path, at):
-            out[SPECTROMETER] = {path: encode_checked(SPECTROMETER, new.spectrometer, path)}
+        path = spectrometer_path(sha)
+        spectrometer = (path, encode_checked(SPECTROMETER, new.spectrometer, path))
     for modifier, attr in _MODIFIER_FIELDS.items():
         value = main if modifier is None else getattr(new, attr)
         if value is None:
@@ -134,6 +144,20 @@ def collection_files(
         out["logs"] = {write_address(uuid, "logs").path: new.log.encode("utf-8")}
     if new.artifacts:
         out["artifacts"] = dict(new.artifacts)
+    return EncodedAnalysis(uuid, out, spectrometer)
+
+
+def collection_files(
+    repo: DataRepo, new: NewAnalysis | EncodedAnalysis, at: str | None = None
+) -> dict[str | None, dict[str, bytes]]:
+    """modifier → {path: bytes} for every file of ``new``; the spectrometer file only if
+    the commit ``at`` (default: HEAD) does not have it yet."""
+    encoded = new if isinstance(new, EncodedAnalysis) else encode_analysis(new)
+    out = dict(encoded.files)
+    if encoded.spectrometer is not None:
+        path, data = encoded.spectrometer
+        if (at is None and repo.git.head_id() is None) or not repo.git.exists(path, at):
+            out = {SPECTROMETER: {path: data}, **out}
     return out
 
 
@@ -156,7 +180,7 @@ def collection_steps(
 
 def write_collection(
     repo: DataRepo,
-    new: NewAnalysis,
+    new: NewAnalysis | EncodedAnalysis,
     author: Author,
     *,
     branch: str | None = None,

@@ -198,6 +198,7 @@ def run_experiment(
             skip_problems=request.skip_problems,
             commits=commits,
             results=[r.as_dict() for r in reduction.results],
+            from_run_cache=reduction.from_run_cache,
         )
         store.save(experiment, staging)
         final = store.path(request.name)

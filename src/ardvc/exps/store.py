@@ -58,6 +58,8 @@ class Experiment(msgspec.Struct, kw_only=True):
     commits: list[str] = msgspec.field(default_factory=list)
     """The experiment's own commits (refits), in its repository."""
     results: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    from_run_cache: bool = False
+    """The reduction was a run-cache lookup (an equal one had been made before)."""
     applied: list[Applied] = msgspec.field(default_factory=list)
 
     @property

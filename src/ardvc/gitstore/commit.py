@@ -32,11 +32,12 @@ from ardvc.gitstore.tree import Content, build_tree
 from ardvc.gitstore.worktree import (
     WorktreeSync,
     abandon_sync,
-    pid_alive,
+    finish_interrupted_sync,
     prepare_sync,
     sync_worktree,
 )
 from ardvc.logs import get_logger
+from ardvc.processes import pid_alive
 
 LOCK_NAME = "ardvc-commit.lock"
 REF_MOVE_NOTE = "ardvc-ref-move.json"
@@ -69,6 +70,15 @@ def clear_stale_ref_lock(repo: GitRepo) -> str | None:
         )  # fmt: skip
     note.unlink(missing_ok=True)
     return removed
+
+
+def recover_after_crash(repo: GitRepo) -> WorktreeSync:
+    """Undo what a killed ardvc writer left in ``repo``: the ref lock of a branch move, and
+    a half-done working-tree sync — finished now, not at the next commit, so the working
+    tree and git index are whole as soon as ardvc starts again."""
+    with FileLock(str(repo.git_dir / LOCK_NAME)):
+        clear_stale_ref_lock(repo)
+        return finish_interrupted_sync(repo)
 
 
 @dataclass(frozen=True, slots=True)

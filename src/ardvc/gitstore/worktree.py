@@ -28,6 +28,7 @@ import pygit2
 
 from ardvc.gitstore.objects import blob_at, commit_at, lookup
 from ardvc.gitstore.repo import GitRepo
+from ardvc.processes import pid_alive
 
 JOURNAL = "ardvc-worktree-sync.json"
 SCRATCH = "ardvc-tmp"
@@ -47,15 +48,20 @@ class WorktreeSync:
         return self.error is None and not self.kept_local_edits
 
 
-def _replace_file(path: Path, data: bytes, scratch: Path) -> None:
+def _replace_file(path: Path, data: bytes, scratch: Path, folders: set[Path]) -> None:
     """Write via a temp file in ``.git/ardvc-tmp`` (invisible to ``git status`` if a crash
-    leaves it behind), renamed into place. No fsync: git already holds the content."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    leaves it behind), renamed into place. No fsync: git already holds the content.
+    ``folders`` are known to exist (``scratch`` among them once made): a failing
+    ``mkdir`` of an existing folder costs more than the write itself."""
+    for folder in (scratch, path.parent):
+        if folder not in folders:
+            if not folder.is_dir():
+                folder.mkdir(parents=True, exist_ok=True)
+            folders.add(folder)
     try:
         mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:
         mode = 0o644
-    scratch.mkdir(exist_ok=True)
     fd, name = tempfile.mkstemp(prefix="wt-", suffix=".tmp", dir=scratch)
     tmp = Path(name)
     try:
@@ -92,6 +98,7 @@ class _Updater:
         self.index = repo.raw.index
         self.index.read(False)
         self.result = result
+        self.folders: set[Path] = set()
 
     def blob_in(self, commit: str | None, path: str) -> str | None:
         if commit is None:
@@ -114,22 +121,13 @@ class _Updater:
                 self.index.remove(path)
         else:
             if current != after:
-                _replace_file(file, blob_at(self.raw, after).data, self.repo.git_dir / SCRATCH)
+                data = blob_at(self.raw, after).data
+                _replace_file(file, data, self.repo.git_dir / SCRATCH, self.folders)
             self.index.add(path)
         return True
 
     def write(self) -> None:
         self.index.write()
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _reached_branch(repo: GitRepo, entry: dict[str, object]) -> bool:
@@ -174,6 +172,17 @@ def _recover(repo: GitRepo, result: WorktreeSync) -> None:
             result.recovered.append(path)
     updater.write()
     journal.unlink()
+
+
+def finish_interrupted_sync(repo: GitRepo) -> WorktreeSync:
+    """Finish the working-tree sync a killed ardvc process left half done (and its
+    ``index.lock``). Must run under the commit lock."""
+    result = WorktreeSync()
+    try:
+        _recover(repo, result)
+    except (OSError, pygit2.GitError) as exc:
+        result.error = f"working tree of {repo.name} not recovered: {exc}"
+    return result
 
 
 def _journal_entry(parent: str | None, commit: str, paths: list[str], branch: str | None) -> bytes:

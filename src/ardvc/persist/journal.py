@@ -20,6 +20,7 @@ import msgspec
 
 from ardvc.errors import CorruptFileError, UsageError
 from ardvc.formats.jsonio import atomic_write_bytes
+from ardvc.processes import left_by_dead_process
 
 
 class RunMarker(msgspec.Struct, kw_only=True):
@@ -35,15 +36,7 @@ class RunMarker(msgspec.Struct, kw_only=True):
     @property
     def alive(self) -> bool:
         """The recording process still runs (on this host; other hosts count as alive)."""
-        if self.host != socket.gethostname():
-            return True
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
+        return not left_by_dead_process(self.host, self.pid)
 
 
 @dataclass(frozen=True)

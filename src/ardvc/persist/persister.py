@@ -31,11 +31,11 @@ from pathlib import Path
 
 from ardvc.cache.objects import ObjectStore
 from ardvc.data import DataRepo
-from ardvc.data.write import write_collection
+from ardvc.data.write import EncodedAnalysis, encode_analysis, write_collection
 from ardvc.errors import ArdvcError, RepositoryNotFoundError, UsageError
 from ardvc.formats.paths import write_address
 from ardvc.gitstore import Author
-from ardvc.gitstore.commit import clear_stale_ref_lock
+from ardvc.gitstore.commit import recover_after_crash
 from ardvc.gitstore.network import GitNetwork
 from ardvc.index.catalog import Catalog
 from ardvc.logs import get_logger
@@ -142,6 +142,7 @@ class Persister:
             IndexWorker(index) if index is not None and self.settings.sync_index else None
         )
         self.recovered = self._recover()
+        self._interrupted = {m.uuid: m for m in self.recovered}
 
     # --- repositories ----------------------------------------------------------------------
 
@@ -178,7 +179,12 @@ class Persister:
         for marker in self.journal.interrupted():
             try:
                 repo = self.repo(marker.repository)
-                clear_stale_ref_lock(repo.git)  # git's ref lock, if the kill left it
+                recovered = recover_after_crash(repo.git)  # ref lock, half-synced tree
+                if recovered.recovered or recovered.error:
+                    self._log.warning(
+                        "%s after an interrupted save: %s", repo.name,
+                        recovered.error or f"finished {', '.join(recovered.recovered)}",
+                    )  # fmt: skip
                 head = repo.git.branch_head(marker.branch)
             except ArdvcError as exc:
                 self._log.warning("interrupted run %s: %s", marker.record_id, exc)
@@ -205,17 +211,19 @@ class Persister:
     def begin_run(self, metadata: RunMetadata) -> Recording:
         """Start recording a run; refuses a run ID that is being recorded right now."""
         repository = metadata.repository or self.repository
-        for marker in self.journal.markers():
+        # this process' runs, and those a killed one left (read once, when opened): no
+        # folder scan per run
+        for marker in [*self._markers.values(), *self._interrupted.values()]:
             if marker.record_id != metadata.record_id or marker.repository != repository:
                 continue
-            if marker.alive and marker.uuid in self._markers:
+            if marker.uuid in self._markers:
                 raise UsageError(f"run {metadata.record_id} is already being recorded")
-            if not marker.alive:
-                self._log.warning(
-                    "recording %s again; the interrupted attempt %s is replaced",
-                    metadata.record_id, marker.uuid,
-                )  # fmt: skip
-                self.journal.finish(marker.uuid)
+            self._log.warning(
+                "recording %s again; the interrupted attempt %s is replaced",
+                metadata.record_id, marker.uuid,
+            )  # fmt: skip
+            self.journal.finish(marker.uuid)
+            del self._interrupted[marker.uuid]
         repo = self.repo(repository)
         branch = self._branch(repo)
         rec = Recording(metadata, repo.name, branch)
@@ -256,6 +264,7 @@ class Persister:
                 f"run {name} is being recorded by process {marker.pid} on {marker.host}"
             )
         self.journal.finish(marker.uuid)
+        self._interrupted.pop(marker.uuid, None)
         self._log.info("discarded interrupted run %s (%s)", marker.record_id, marker.uuid)
         return marker
 
@@ -269,6 +278,9 @@ class Persister:
                 f"run {rec.record_id} has no {', '.join(missing)}; nothing was written",
                 hint="record them, pass allow_incomplete=True, or abort the run",
             )
+        # the files are made here, while the previous save may still be committing: the
+        # fits and JSON of this run overlap that save's git and disk work
+        prepared = self._prepare(rec)
         with self._lock:
             previous, previous_id = self._pending, self._pending_id
             if previous is not None and not previous.done():
@@ -282,14 +294,22 @@ class Persister:
                         hint="check the disk and the repository lock, then call end_run again",
                     ) from None
             rec.state = "ending"
-            future = self._executor.submit(self._save, rec)
+            future = self._executor.submit(self._save, rec, prepared)
             self._pending, self._pending_id = future, rec.record_id
         return future
 
-    def _save(self, rec: Recording) -> PersistResult:
+    def _prepare(self, rec: Recording) -> tuple[EncodedAnalysis, list[str]]:
+        """The analysis' files (fitted at collection, encoded and checked) and the problems
+        found. Artifacts are not among them: they go into the cache at commit time."""
+        meta_commit = self.meta.git.head_id() if self.meta is not None else None
+        ctx = Context(meta_commit=meta_commit, timezone=self.settings.timezone)
+        new, problems = collection_analysis(rec, self.settings.fits, ctx)
+        return encode_analysis(new), problems
+
+    def _save(self, rec: Recording, prepared: tuple[EncodedAnalysis, list[str]]) -> PersistResult:
         marker = self._markers.get(rec.uuid)
         try:
-            result = self._commit(rec)
+            result = self._commit(rec, *prepared)
         except BaseException as exc:
             rec.state = "recording"  # the caller may fix the cause and call end_run again
             self.failed.append(rec)
@@ -302,15 +322,12 @@ class Persister:
         self.journal.finish(rec.uuid)
         return result
 
-    def _commit(self, rec: Recording) -> PersistResult:
+    def _commit(self, rec: Recording, new: EncodedAnalysis, problems: list[str]) -> PersistResult:
         repo = self.repo(rec.repository)
-        meta_commit = self.meta.git.head_id() if self.meta is not None else None
-        ctx = Context(meta_commit=meta_commit, timezone=self.settings.timezone)
-        new, problems = collection_analysis(rec, self.settings.fits, ctx)
         if rec.artifacts:
             if self.cache is None:
                 raise UsageError(f"run {rec.record_id} has artifacts but the persister no cache")
-            new.artifacts = analysis_artifacts(self.cache, rec.uuid, rec.artifacts)
+            new.files["artifacts"] = analysis_artifacts(self.cache, rec.uuid, rec.artifacts)
         for problem in problems:
             self._log.warning("%s", problem)
         previous = rec.defaults.previous_blank if rec.defaults else None

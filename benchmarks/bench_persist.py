@@ -60,9 +60,12 @@ def generate(seed: int, n: int) -> list[SimulatedRun]:
         days = days * n // max(len(runs), 1) + 1
 
 
-def run_ardvc(root: Path, seed: int, n: int) -> tuple[Lab, list[PersistResult], dict[str, Any]]:
+def run_ardvc(
+    root: Path, seed: int, n: int, worktree_sync: bool = True
+) -> tuple[Lab, list[PersistResult], dict[str, Any]]:
     Lab.init(root)
     lab = Lab.open(root)
+    lab.config.set("core.worktree_sync", "true" if worktree_sync else "false")
     sim = Simulator(seed=seed)
     install_irradiation(lab.meta, sim.irradiation, lab.author())
     start = time.perf_counter()
@@ -92,7 +95,7 @@ def run_ardvc(root: Path, seed: int, n: int) -> tuple[Lab, list[PersistResult], 
     return lab, results, timing
 
 
-def verify(lab: Lab, results: list[PersistResult], n: int) -> None:
+def verify(lab: Lab, results: list[PersistResult], n: int, worktree_sync: bool) -> None:
     bad = [r.record_id for r in results if len(r.commits) != 4]
     if bad:
         raise SystemExit(f"{len(bad)} analyses without 4 commits, e.g. {bad[:3]}")
@@ -102,6 +105,8 @@ def verify(lab: Lab, results: list[PersistResult], n: int) -> None:
     found = len(lab.find(repo=[REPO]))
     if found != n:
         raise SystemExit(f"the index holds {found} analyses of {REPO}, expected {n}")
+    if not worktree_sync:
+        return
     status = subprocess.run(
         ["git", "status", "--porcelain"],
         cwd=lab.repo(REPO).git.path,
@@ -166,13 +171,19 @@ def main() -> None:
         help="analyses the GitPython baseline commits, the first N (default 200; 0 = --runs)",
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--no-worktree-sync",
+        action="store_true",
+        help="core.worktree_sync false: commits only, checked-out files and git index left "
+        "alone (for labs that do not run Pychron against the same checkout)",
+    )
     args = parser.parse_args()
     n = args.runs
     n_base = min(n, args.baseline_runs or n)
     work = Path(tempfile.mkdtemp(prefix="ardvc-bench-persist-"))
     try:
-        lab, results, ardvc = run_ardvc(work / "lab", args.seed, n)
-        verify(lab, results, n)
+        lab, results, ardvc = run_ardvc(work / "lab", args.seed, n, not args.no_worktree_sync)
+        verify(lab, results, n, not args.no_worktree_sync)
         repo_path = lab.repo(REPO).git.path
         initial, commits = commits_of(repo_path, results[:n_base])
         files_per_analysis = sum(len(f) for _, f in commits) / n_base
@@ -186,6 +197,7 @@ def main() -> None:
             "seed": args.seed,
             "files_per_analysis": files_per_analysis,
             "commits_per_analysis": 4,
+            "worktree_sync": not args.no_worktree_sync,
             "ardvc": ardvc,
             "ardvc_measures": (
                 "record_run driver calls (begin_run, add_signals/sniffs/baselines, peak "

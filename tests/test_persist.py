@@ -193,25 +193,64 @@ class _Capture:
         return self.persister.end_run(rec)
 
 
-def test_save_overlaps_the_next_run_and_its_wait_is_bounded(lab: Lab) -> None:
+def test_runs_ended_during_a_save_are_committed_together_and_the_wait_is_bounded(
+    lab: Lab,
+) -> None:
     sims = runs()
-    with lab.persister("SimLab", remote="", save_timeout=0.3) as p:
+    with lab.persister("SimLab", remote="", save_timeout=0.3, save_queue=3) as p:
         persist_run(p, sims[0])
+        path = lab.repo("SimLab").git.path
         capture = _Capture(p)
         lock = FileLock(str(lab.repo("SimLab").git.git_dir / LOCK_NAME))
         with lock:  # another writer holds the repository: the save blocks
             first = record_run(capture, sims[1])  # returns while its save waits
-            assert not first.done()
+            queued = [record_run(capture, s) for s in sims[2:4]]  # end while it waits
+            assert not first.done() and not any(f.done() for f in queued)
+            # three runs ended and not committed: the fourth waits, boundedly
             with pytest.raises(SaveTimeoutError, match=re.escape("not finished after 0.3 s")):
-                record_run(capture, sims[2])
+                record_run(capture, sims[4])
             assert not first.done()
         assert first.result(30).record_id == sims[1].record_id
+        together = [f.result(30) for f in queued]
         # the refused run was kept in memory, unwritten: ending it again commits it
         kept = capture.recordings[-1]
         assert kept.state == "recording"
-        assert p.end_run(kept).result(30).record_id == sims[2].record_id
-    assert {r.record_id for r in lab.find(repo=["SimLab"])} == {s.record_id for s in sims[:3]}
+        assert p.end_run(kept).result(30).record_id == sims[4].record_id
+    assert {r.record_id for r in lab.find(repo=["SimLab"])} == {s.record_id for s in sims[:5]}
     assert lab.run_journal.markers() == []
+    # each analysis has its own four collection commits, chained in the order runs ended...
+    subjects = git(path, "log", "--format=%s").splitlines()
+    assert len(subjects) == 4 * 5 + 1
+    assert together[0].commits[-1] == git(path, "rev-parse", f"{together[1].commits[0]}^").strip()
+    for result in together:
+        assert len(result.commits) == 4
+        assert lab.repo("SimLab").analysis(result.uuid).record_id == result.record_id
+    # ...but the runs that queued behind the blocked save shared branch moves
+    reflog = git(path, "reflog", "show", "--format=%gs", "master").splitlines()
+    assert len(reflog) - 1 < 5  # fewer moves than analyses (the first line: initial commit)
+    assert git(path, "status", "--porcelain") == ""  # working tree and git index follow
+
+
+def test_a_run_that_cannot_be_committed_does_not_fail_the_runs_queued_with_it(lab: Lab) -> None:
+    sims = runs()
+    with lab.persister("SimLab", remote="", save_queue=4) as p:
+        done = persist_run(p, sims[0])
+
+        def same_uuid(**meta: object) -> RunMetadata:
+            return RunMetadata(**{**meta, "uuid": done.uuid})  # type: ignore[arg-type]
+
+        lock = FileLock(str(lab.repo("SimLab").git.git_dir / LOCK_NAME))
+        with lock:
+            blocked = record_run(p, sims[1])
+            again = record_run(p, sims[3], metadata_factory=same_uuid)  # refused at commit
+            fine = record_run(p, sims[2])
+        assert blocked.result(30).record_id == sims[1].record_id
+        with pytest.raises(UsageError, match="already holds"):
+            again.result(30)
+        assert fine.result(30).record_id == sims[2].record_id
+        assert [r.record_id for r in p.failed] == [sims[3].record_id]
+    found = sorted(r.record_id for r in lab.find(repo=["SimLab"]))
+    assert found == sorted(s.record_id for s in sims[:3])
 
 
 def test_outbox_pushes_to_a_real_remote_and_keeps_failures(lab: Lab, tmp_path: Path) -> None:

@@ -198,12 +198,14 @@ class Lab:
         fits: CollectionFits | None = None,
         remote: str | None = None,
         save_timeout: float | None = None,
+        save_queue: int | None = None,
         sync_index: bool = True,
         create: bool = True,
     ) -> Persister:
         """A :class:`~ardvc.persist.persister.Persister` committing to ``repository`` (or
-        each run's own repository); ``core.branch``, ``persist.remote`` and
-        ``persist.save_timeout`` give the defaults. ``create`` makes missing repositories."""
+        each run's own repository); ``core.branch``, ``persist.remote``,
+        ``persist.save_timeout`` and ``persist.save_queue`` give the defaults. ``create`` makes
+        missing repositories."""
         cfg = self.config
         policy = replace(self.commit_policy, on_commit=None)  # the persister syncs itself
 
@@ -224,6 +226,7 @@ class Lab:
             remote=push_to,
             network=self.sync.network(push_to) if push_to else None,
             save_timeout=float(save_timeout or cfg.get("persist.save_timeout")),
+            save_queue=int(save_queue or cfg.get("persist.save_queue")),
             timezone=cfg.get("lab.timezone") or None,
             sync_index=sync_index,
         )

@@ -9,7 +9,7 @@ which downstream tools grep for.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -195,21 +195,78 @@ def write_collection(
     and a crash in between leaves an analysis without intercepts or blanks).
     ``single_commit`` puts every file into one ``<COLLECTION>`` commit.
     """
+    if not single_commit:
+        runs = [CollectionRun(new, previous_blank)]
+        return write_collections(repo, runs, author, branch=branch, max_deletions=max_deletions)[0]
     target = repo.git.target_branch(branch)
     head = repo.git.branch_head(target) if target else None
-    files = collection_files(repo, new, head)
+    files = _new_files(repo, new, head)
+    merged = {p: b for group in files.values() for p, b in group.items()}
+    return commit_series(
+        repo.git, [CommitStep(merged, COLLECTION)], author, branch=branch,
+        max_deletions=max_deletions, expected_parent=head,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CollectionRun:
+    """One analysis to commit with :func:`write_collections`."""
+
+    new: NewAnalysis | EncodedAnalysis
+    previous_blank: str | None = None
+
+
+def write_collections(
+    repo: DataRepo,
+    runs: Sequence[CollectionRun],
+    author: Author,
+    *,
+    branch: str | None = None,
+    max_deletions: int | None = None,
+) -> list[list[CommitResult]]:
+    """Commit several new analyses, each in Pychron's collection commits, all chained and
+    published with one branch move; the commit results of each run, in order.
+
+    Why: the fixed cost of publishing (moving the branch, rewriting the git index of the
+    working tree, queueing the push) is paid once for runs that ended while the previous
+    save was committing. Each analysis keeps its own commits and messages; a reader sees
+    all of them or none.
+    """
+    if not runs:
+        raise UsageError("write_collections needs at least one run")
+    target = repo.git.target_branch(branch)
+    head = repo.git.branch_head(target) if target else None
+    steps: list[list[CommitStep]] = []
+    seen: set[str] = set()
+    for run in runs:
+        files = _new_files(repo, run.new, head)
+        spectrometer = files.get(SPECTROMETER, {})
+        if seen.intersection(spectrometer):  # the batch's first run brings it
+            files = {m: f for m, f in files.items() if m != SPECTROMETER}
+        uuid = run.new.uuid
+        if uuid in seen:
+            raise UsageError(f"analysis {uuid} is twice in one commit; a uuid is written once")
+        seen.update(spectrometer, [uuid])
+        steps.append(collection_steps(files, run.previous_blank))
+    results = commit_series(
+        repo.git, [s for run_steps in steps for s in run_steps], author, branch=branch,
+        max_deletions=max_deletions, expected_parent=head,
+    )  # fmt: skip
+    out, start = [], 0
+    for run_steps in steps:
+        out.append(results[start : start + len(run_steps)])
+        start += len(run_steps)
+    return out
+
+
+def _new_files(
+    repo: DataRepo, new: NewAnalysis | EncodedAnalysis, head: str | None
+) -> dict[str | None, dict[str, bytes]]:
+    """The files of a new analysis, refused if its uuid is in ``head`` already."""
     uuid_path = write_address(new.uuid).path
     if head is not None and repo.git.exists(uuid_path, head):
         raise UsageError(f"{repo.name} already holds {uuid_path}; a uuid is written once")
-    if single_commit:
-        merged = {p: b for group in files.values() for p, b in group.items()}
-        steps = [CommitStep(merged, COLLECTION)]
-    else:
-        steps = collection_steps(files, previous_blank)
-    return commit_series(
-        repo.git, steps, author, branch=branch, max_deletions=max_deletions,
-        expected_parent=head,
-    )  # fmt: skip
+    return collection_files(repo, new, head)
 
 
 def modifier_path(repo: DataRepo, name: str, modifier: str, rev: str | None = None) -> str:

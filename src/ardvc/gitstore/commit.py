@@ -223,7 +223,10 @@ def commit_series(
         deleted = tuple(p for _, _, w, d in made for p in d if p not in written)
         summary = steps[-1].message.splitlines()[0] if steps[-1].message else ""
         reflog = f"commit{' (initial)' if parent is None else ''}: {summary}"
-        worktree = publish(repo, target, parent, tip, signature, reflog, written, deleted, sync)
+        contents = {p: b for step in steps for p, b in step.changes.items() if p in written}
+        worktree = publish(
+            repo, target, parent, tip, signature, reflog, written, deleted, sync, contents
+        )
     if policy.on_commit is not None:
         policy.on_commit(repo)
     results = [
@@ -257,6 +260,7 @@ def publish(
     written: Mapping[str, str],
     deleted: tuple[str, ...],
     sync: bool = True,
+    contents: Mapping[str, bytes | None] | None = None,
 ) -> WorktreeSync | None:
     """Move ``branch`` from ``parent`` to ``tip`` (compare-and-swap) and, when it is checked
     out, bring exactly ``written`` (path → blob id) and ``deleted`` paths of the working
@@ -273,7 +277,8 @@ def publish(
         raise
     if prepared is None:
         return None
-    return sync_worktree(repo, parent, tip, dict(written), deleted, prepared)
+    known = {p: b for p, b in (contents or {}).items() if b is not None}
+    return sync_worktree(repo, parent, tip, dict(written), deleted, prepared, known)
 
 
 def _move_branch(

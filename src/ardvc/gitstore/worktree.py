@@ -19,7 +19,8 @@ import errno
 import os
 import shutil
 import socket
-import tempfile
+import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,8 @@ from ardvc.processes import pid_alive
 
 JOURNAL = "ardvc-worktree-sync.json"
 SCRATCH = "ardvc-tmp"
+NEW_FILE_MODE = 0o644
+"""Mode of a new file (before the umask, as git checks files out)."""
 
 
 @dataclass(slots=True)
@@ -48,26 +51,29 @@ class WorktreeSync:
         return self.error is None and not self.kept_local_edits
 
 
-def _replace_file(path: Path, data: bytes, scratch: Path, folders: set[Path]) -> None:
+def _replace_file(path: Path, data: bytes, mode: int, scratch: Path, folders: set[Path]) -> None:
     """Write via a temp file in ``.git/ardvc-tmp`` (invisible to ``git status`` if a crash
     leaves it behind), renamed into place. No fsync: git already holds the content.
     ``folders`` are known to exist (``scratch`` among them once made): a failing
-    ``mkdir`` of an existing folder costs more than the write itself."""
+    ``mkdir`` of an existing folder costs more than the write itself. Every system call
+    here lets the interpreter switch threads, and getting it back can take longer than
+    the call, so there are as few as the job allows (open, write, close, rename)."""
     for folder in (scratch, path.parent):
         if folder not in folders:
             if not folder.is_dir():
                 folder.mkdir(parents=True, exist_ok=True)
             folders.add(folder)
+    # one writer at a time (the commit lock) and leftovers are cleared under it: the name
+    # needs no randomness, O_TRUNC covers a leftover of a killed process with our pid
+    tmp = scratch / f"wt-{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, mode)
     try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o644
-    fd, name = tempfile.mkstemp(prefix="wt-", suffix=".tmp", dir=scratch)
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        tmp.chmod(mode)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
         try:
             tmp.replace(path)
         except OSError as exc:
@@ -85,8 +91,15 @@ def _prune_empty_dirs(folder: Path, root: Path) -> None:
         folder = folder.parent
 
 
-def _file_id(file: Path) -> str | None:
-    return str(pygit2.hashfile(str(file))) if file.is_file() else None
+def _file_state(file: Path) -> tuple[str | None, int]:
+    """The blob id of a regular file (``None``: no file) and the mode to keep for it."""
+    try:
+        st = file.stat()
+    except FileNotFoundError:
+        return None, NEW_FILE_MODE
+    if not stat.S_ISREG(st.st_mode):
+        return None, NEW_FILE_MODE
+    return str(pygit2.hashfile(str(file))), st.st_mode & 0o7777
 
 
 class _Updater:
@@ -106,11 +119,14 @@ class _Updater:
         obj = lookup(commit_at(self.raw, commit).tree, path)
         return str(obj.id) if isinstance(obj, pygit2.Blob) else None
 
-    def move(self, path: str, before: str | None, after: str | None) -> bool:
-        """Set ``path`` to blob ``after`` (``None`` = delete) if it still holds ``before``
-        (or already ``after``); otherwise leave the user's file alone."""
+    def move(
+        self, path: str, before: str | None, after: str | None, data: bytes | None = None
+    ) -> bool:
+        """Set ``path`` to blob ``after`` (``None`` = delete; ``data``: its content when the
+        caller has it) if it still holds ``before`` (or already ``after``); otherwise leave
+        the user's file alone."""
         file = self.repo.path / path
-        current = _file_id(file)
+        current, mode = _file_state(file)
         if current not in {before, after}:
             self.result.kept_local_edits.append(path)
             return False
@@ -121,8 +137,9 @@ class _Updater:
                 self.index.remove(path)
         else:
             if current != after:
-                data = blob_at(self.raw, after).data
-                _replace_file(file, data, self.repo.git_dir / SCRATCH, self.folders)
+                if data is None:
+                    data = blob_at(self.raw, after).data
+                _replace_file(file, data, mode, self.repo.git_dir / SCRATCH, self.folders)
             self.index.add(path)
         return True
 
@@ -233,9 +250,11 @@ def sync_worktree(
     written: dict[str, str],
     deleted: tuple[str, ...],
     prepared: WorktreeSync | None = None,
+    contents: Mapping[str, bytes] | None = None,
 ) -> WorktreeSync:
     """Bring the working tree and index from ``parent`` to ``commit`` for the given paths
-    (journaled already when ``prepared`` comes from :func:`prepare_sync`).
+    (journaled already when ``prepared`` comes from :func:`prepare_sync`). ``contents``:
+    the bytes of written paths, when the caller has them (saves reading the blobs back).
 
     Must run under the commit lock (as :func:`ardvc.gitstore.commit_files` does).
     """
@@ -248,8 +267,9 @@ def sync_worktree(
             _recover(repo, result)
             journal.write_bytes(_journal_entry(parent, commit, [*written, *deleted], None))
         updater = _Updater(repo, result)
+        known = contents or {}
         for path, oid in written.items():
-            if updater.move(path, updater.blob_in(parent, path), oid):
+            if updater.move(path, updater.blob_in(parent, path), oid, known.get(path)):
                 result.updated.append(path)
         for path in deleted:
             if updater.move(path, updater.blob_in(parent, path), None):

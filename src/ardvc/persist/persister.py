@@ -14,24 +14,25 @@ Each ``end_run`` writes every file of the analysis in Pychron's four collection 
 chained, with one branch move (the analysis appears whole or not at all), queues the
 commit in the outbox for the push worker and updates the index. The index is derived: if
 it cannot be reached the commit still stands, the result says so, and the next sync
-catches up. Saves run one at a time in order; ``end_run`` waits at most ``save_timeout``
-for the previous save before refusing with :class:`SaveTimeoutError` (the run stays
+catches up. Saves run in order on one thread; runs that ended while a save was committing
+are committed together next, with one branch move (:mod:`ardvc.persist.savequeue`). When
+``save_queue`` runs are ended but not committed, ``end_run`` waits at most
+``save_timeout`` for room before refusing with :class:`SaveTimeoutError` (the run stays
 recorded in memory and ``end_run`` can be called again).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ardvc.cache.objects import ObjectStore
 from ardvc.data import DataRepo
-from ardvc.data.write import EncodedAnalysis, encode_analysis, write_collection
+from ardvc.data.write import CollectionRun, EncodedAnalysis, encode_analysis, write_collections
 from ardvc.errors import ArdvcError, RepositoryNotFoundError, UsageError
 from ardvc.formats.paths import write_address
 from ardvc.gitstore import Author
@@ -48,12 +49,18 @@ from ardvc.persist.metadata import RunMetadata
 from ardvc.persist.outbox import Outbox
 from ardvc.persist.push import OutboxWorker
 from ardvc.persist.recording import Recording
+from ardvc.persist.savequeue import SaveQueue
 
 DEFAULT_SAVE_TIMEOUT_S = 120.0
+DEFAULT_SAVE_QUEUE = 4
+
+Prepared = tuple[EncodedAnalysis, list[str]]
+"""A run's files, made at ``end_run``, and the problems found making them."""
+Save = tuple[Recording, Prepared]
 
 
 class SaveTimeoutError(ArdvcError):
-    """The previous run's save did not finish within the bounded wait."""
+    """The save queue stayed full for the bounded wait."""
 
 
 @dataclass(frozen=True)
@@ -85,12 +92,14 @@ class PersistResult:
 @dataclass
 class PersisterSettings:
     """How a persister commits: branch (``None`` = each repository's current), collection
-    fits, the remote the outbox pushes to (``None`` = no pushing), bounded save wait."""
+    fits, the remote the outbox pushes to (``None`` = no pushing), how many runs may be
+    ended but not committed, and the bounded wait for room among them."""
 
     branch: str | None = None
     fits: CollectionFits = field(default_factory=CollectionFits)
     remote: str | None = "origin"
     save_timeout: float = DEFAULT_SAVE_TIMEOUT_S
+    save_queue: int = DEFAULT_SAVE_QUEUE
     timezone: str | None = None
     sync_index: bool = True
     network: GitNetwork | None = None
@@ -126,9 +135,13 @@ class Persister:
         self.journal, self.outbox = journal, outbox
         self._repos: dict[str, DataRepo] = {}
         self._markers: dict[str, RunMarker] = {}
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ardvc-save")
-        self._pending: Future[PersistResult] | None = None
-        self._pending_id: str | None = None
+        if self.settings.save_queue < 1:
+            raise UsageError(
+                f"persist.save_queue must be at least 1, not {self.settings.save_queue}"
+            )
+        self._saves: SaveQueue[Save, PersistResult] = SaveQueue(
+            self._save_batch, limit=self.settings.save_queue
+        )
         self._lock = threading.Lock()
         self._log = get_logger("persist")
         self.failed: list[Recording] = []
@@ -282,23 +295,18 @@ class Persister:
         # fits and JSON of this run overlap that save's git and disk work
         prepared = self._prepare(rec)
         with self._lock:
-            previous, previous_id = self._pending, self._pending_id
-            if previous is not None and not previous.done():
-                try:
-                    previous.exception(timeout=self.settings.save_timeout)
-                except FutureTimeout:
-                    raise SaveTimeoutError(
-                        f"the save of {previous_id} has not finished after "
-                        f"{self.settings.save_timeout:g} s; {rec.record_id} is kept in memory "
-                        "and was not written",
-                        hint="check the disk and the repository lock, then call end_run again",
-                    ) from None
+            blocking = self._saves.wait_for_room(self.settings.save_timeout)
+            if blocking is not None:
+                raise SaveTimeoutError(
+                    f"the save of {blocking[0].record_id} has not finished after "
+                    f"{self.settings.save_timeout:g} s ({self._saves.unfinished} runs wait to "
+                    f"be committed); {rec.record_id} is kept in memory and was not written",
+                    hint="check the disk and the repository lock, then call end_run again",
+                )
             rec.state = "ending"
-            future = self._executor.submit(self._save, rec, prepared)
-            self._pending, self._pending_id = future, rec.record_id
-        return future
+            return self._saves.submit((rec, prepared))
 
-    def _prepare(self, rec: Recording) -> tuple[EncodedAnalysis, list[str]]:
+    def _prepare(self, rec: Recording) -> Prepared:
         """The analysis' files (fitted at collection, encoded and checked) and the problems
         found. Artifacts are not among them: they go into the cache at commit time."""
         meta_commit = self.meta.git.head_id() if self.meta is not None else None
@@ -306,59 +314,99 @@ class Persister:
         new, problems = collection_analysis(rec, self.settings.fits, ctx)
         return encode_analysis(new), problems
 
-    def _save(self, rec: Recording, prepared: tuple[EncodedAnalysis, list[str]]) -> PersistResult:
-        marker = self._markers.get(rec.uuid)
-        try:
-            result = self._commit(rec, *prepared)
-        except BaseException as exc:
-            rec.state = "recording"  # the caller may fix the cause and call end_run again
-            self.failed.append(rec)
-            if marker is not None:
-                self.journal.stage(marker, "failed")
-            self._log.error("run %s was not committed: %s", rec.record_id, exc)
-            raise
-        rec.state = "committed"
-        self._markers.pop(rec.uuid, None)
-        self.journal.finish(rec.uuid)
-        return result
+    def _save_batch(self, batch: Sequence[Save]) -> list[PersistResult | BaseException]:
+        """Commit the runs queued together: each group of consecutive runs for the same
+        repository and branch with one branch move."""
+        outcomes: list[PersistResult | BaseException] = []
+        start = 0
+        while start < len(batch):
+            rec = batch[start][0]
+            end = start + 1
+            while end < len(batch) and _same_target(batch[end][0], rec):
+                end += 1
+            outcomes.extend(self._save_group(batch[start:end]))
+            start = end
+        return outcomes
 
-    def _commit(self, rec: Recording, new: EncodedAnalysis, problems: list[str]) -> PersistResult:
-        repo = self.repo(rec.repository)
-        if rec.artifacts:
-            if self.cache is None:
-                raise UsageError(f"run {rec.record_id} has artifacts but the persister no cache")
-            new.files["artifacts"] = analysis_artifacts(self.cache, rec.uuid, rec.artifacts)
-        for problem in problems:
-            self._log.warning("%s", problem)
-        previous = rec.defaults.previous_blank if rec.defaults else None
-        results = write_collection(
-            repo, new, self.author, branch=rec.branch, previous_blank=previous
-        )
-        commits = tuple(r.commit for r in results if r.commit is not None)
-        paths = tuple(p for r in results for p in r.written)
+    def _save_group(self, group: Sequence[Save]) -> list[PersistResult | BaseException]:
+        first = group[0][0]
+        before = self._head(first)
+        try:
+            results = self._commit(group)
+        except Exception as exc:  # noqa: BLE001 — becomes the run's future's error, logged
+            if len(group) > 1 and self._head(first) == before:
+                # nothing was committed: one bad run must not fail the others
+                return [o for save in group for o in self._save_group([save])]
+            for rec, _ in group:
+                self._failed(rec, exc)
+            return [exc] * len(group)
+        except BaseException as exc:
+            for rec, _ in group:
+                self._failed(rec, exc)
+            raise
+        for rec, _ in group:
+            rec.state = "committed"
+            self._markers.pop(rec.uuid, None)
+            self.journal.finish(rec.uuid)
+        return list(results)
+
+    def _head(self, rec: Recording) -> str | None:
+        return self.repo(rec.repository).git.branch_head(rec.branch)
+
+    def _failed(self, rec: Recording, exc: BaseException) -> None:
+        rec.state = "recording"  # the caller may fix the cause and call end_run again
+        self.failed.append(rec)
+        marker = self._markers.get(rec.uuid)
+        if marker is not None:
+            self.journal.stage(marker, "failed")
+        self._log.error("run %s was not committed: %s", rec.record_id, exc)
+
+    def _commit(self, group: Sequence[Save]) -> list[PersistResult]:
+        first = group[0][0]
+        repo = self.repo(first.repository)
+        runs = []
+        for rec, (new, problems) in group:
+            if rec.artifacts:
+                if self.cache is None:
+                    raise UsageError(
+                        f"run {rec.record_id} has artifacts but the persister no cache"
+                    )
+                new.files["artifacts"] = analysis_artifacts(self.cache, rec.uuid, rec.artifacts)
+            for problem in problems:
+                self._log.warning("%s", problem)
+            previous = rec.defaults.previous_blank if rec.defaults else None
+            runs.append(CollectionRun(new, previous))
+        per_run = write_collections(repo, runs, self.author, branch=first.branch)
+        head = [r.commit for results in per_run for r in results if r.commit is not None][-1]
         rel = str(repo.git.path.resolve().relative_to(self.root.resolve()))
-        self.outbox.add(rel, rec.branch, commits[-1], f"{rec.record_id} {rec.uuid}")
+        names = ", ".join(f"{rec.record_id} {rec.uuid}" for rec, _ in group)
+        self.outbox.add(rel, first.branch, head, names)
         if self.worker is not None:
             self.worker.wake()
         indexed = None if self.indexer is None else self.indexer.request(str(repo.git.path))
-        return PersistResult(
-            rec.record_id, rec.uuid, rec.metadata.analysis_type, repo.name, rec.branch,
-            commits, paths,
-            tuple(problems), indexed,
-        )  # fmt: skip
+        return [
+            PersistResult(
+                rec.record_id,
+                rec.uuid,
+                rec.metadata.analysis_type,
+                repo.name,
+                rec.branch,
+                tuple(r.commit for r in results if r.commit is not None),
+                tuple(p for r in results for p in r.written),
+                tuple(problems),
+                indexed,
+            )
+            for (rec, (_, problems)), results in zip(group, per_run, strict=True)
+        ]
 
     # --- shutting down ---------------------------------------------------------------------
 
     def flush(self, timeout: float | None = None) -> None:
-        """Wait for the save in flight (its error, if any, is raised by its future)."""
-        pending = self._pending
-        if pending is not None:
-            try:
-                pending.exception(timeout=timeout)
-            except FutureTimeout:
-                raise SaveTimeoutError(
-                    f"the save of {self._pending_id} has not finished after {timeout:g} s"
-                ) from None
+        """Wait for the saves in flight (their errors, if any, are raised by their futures)."""
+        if not self._saves.wait_idle(timeout):
+            raise SaveTimeoutError(
+                f"{self._saves.unfinished} saves have not finished after {timeout:g} s"
+            )
 
     def close(self, timeout: float | None = None, *, push_wait: float = 10.0) -> None:
         """Finish the pending save and the index updates, give the push worker a chance,
@@ -366,7 +414,7 @@ class Persister:
         try:
             self.flush(timeout)
         finally:
-            self._executor.shutdown(wait=True)
+            self._saves.close()
             if self.indexer is not None:
                 self.indexer.stop(timeout)
             if self.worker is not None:
@@ -378,3 +426,7 @@ class Persister:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _same_target(a: Recording, b: Recording) -> bool:
+    return (a.repository, a.branch) == (b.repository, b.branch)

@@ -11,9 +11,11 @@ import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from components import component_missing
 
 if TYPE_CHECKING:
     from pg import PostgresServer
@@ -38,10 +40,7 @@ META_BUNDLE = "MetaData"
 
 def _require_shared() -> None:
     if not SHARED_DATA.is_dir():
-        message = f"shared data bundles not found at {SHARED_DATA}"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(message)
-        pytest.skip(message)
+        component_missing("the shared data", f"bundles not found at {SHARED_DATA}")
 
 
 def _git(*args: str, cwd: Path | None = None) -> None:
@@ -102,16 +101,6 @@ def isolated_config(
 # --- PostgreSQL: a real server on loopback for the session (tests/pg.py) -----------------
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def _postgres_missing(reason: str) -> NoReturn:
-    if _in_ci():
-        pytest.fail(f"PostgreSQL is required in CI: {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """A PostgreSQL server started for this session and stopped at its end. Without the
@@ -120,11 +109,13 @@ def postgres_server() -> Iterator[PostgresServer]:
         # imported here: without psycopg (the "postgres" extra) only these tests are affected
         from pg import PostgresUnavailable, start_server
     except ImportError as exc:
-        _postgres_missing(f"psycopg is not installed (pip install -e '.[postgres]'): {exc}")
+        component_missing(
+            "PostgreSQL", f"psycopg is not installed (pip install -e '.[postgres]'): {exc}"
+        )
     try:
         server = start_server()
     except PostgresUnavailable as exc:
-        _postgres_missing(str(exc))
+        component_missing("PostgreSQL", str(exc))
     try:
         yield server
     finally:
@@ -157,12 +148,6 @@ def index_urls(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 # --- cache remotes: OpenSSH and an S3-compatible server on loopback (tests/sshd.py, s3server.py)
 
 
-def _component_missing(what: str, reason: str) -> NoReturn:
-    if _in_ci():
-        pytest.fail(f"{what} is required in CI: {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def sshd_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A real OpenSSH server on 127.0.0.1 with a throw-away key pair (``make test``
@@ -172,7 +157,7 @@ def sshd_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     try:
         server = start_sshd(tmp_path_factory.mktemp("sshd"))
     except SshdUnavailable as exc:
-        _component_missing("OpenSSH's sshd", str(exc))
+        component_missing("OpenSSH's sshd", str(exc))
     try:
         yield server
     finally:
@@ -187,7 +172,7 @@ def s3_server() -> Iterator[Any]:
     try:
         server = start_s3()
     except S3Unavailable as exc:
-        _component_missing("moto's S3 server", str(exc))
+        component_missing("moto's S3 server", str(exc))
     try:
         yield server
     finally:

@@ -3,12 +3,11 @@ loopback (``benchmarks/git_servers.py``), and comparisons of repositories and in
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pygit2
 import pytest
@@ -19,6 +18,7 @@ from ardvc.persist.persister import PersistResult
 from ardvc.persist.sim_meta import install_irradiation
 from ardvc.persist.sim_schedule import Schedule, Slot
 from ardvc.persist.simulator import Simulator
+from components import component_missing
 from git_servers import HttpGit, LoopbackServer, ServerUnavailable, Sshd, git_daemon, http_git
 from git_servers import sshd as start_sshd
 from index_dump import dump
@@ -88,16 +88,6 @@ def analysis_count(repo: Path, rev: str = "master") -> int:
                and not n.startswith(("spectrometers/", "reduction/")))  # fmt: skip
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def missing(reason: str) -> NoReturn:
-    if _in_ci():
-        pytest.fail(f"required in CI: {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture
 def srv(tmp_path: Path) -> Path:
     """The folder a git server serves: <srv>/lab/<Repo>.git."""
@@ -125,6 +115,6 @@ def ssh(tmp_path: Path) -> Iterator[Sshd]:
     try:
         server = start_sshd(tmp_path / "sshd")
     except ServerUnavailable as exc:
-        missing(str(exc))
+        component_missing("OpenSSH's sshd", str(exc))
     yield server
     server.server.kill()

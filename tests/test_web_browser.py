@@ -27,6 +27,7 @@ from ardvc.provenance.history import ITEMS
 from ardvc.reduction.evolution import evolutions
 from ardvc.web import WebSettings, create_app
 from ardvc.web.app import LOOPBACK_HOSTS
+from components import component_missing
 from lab_from_bundles import make_lab
 
 pytestmark = pytest.mark.shared
@@ -39,12 +40,6 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 TOKEN = "s3cret-lab-token"
 CORNUDAS_02F = "d3f3b3a7-3cf5-4bb3-9c2d-f160f87397a9"
-
-
-def _missing(reason: str) -> None:
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(f"the browser tests need Chromium in CI: {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -83,11 +78,11 @@ def base_url(lab: Lab) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).is_file():
-        _missing(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+        component_missing("Chromium", f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
-        _missing(f"playwright is not installed: {exc}")
+        component_missing("Playwright", f"playwright is not installed: {exc}")
     profile = Path(tempfile.mkdtemp(prefix="ardvc-chromium-"))
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:

@@ -22,6 +22,7 @@ from ardvc.cli.sync_output import (
 )
 from ardvc.sync.credential import respond
 from ardvc.sync.offline_state import OfflineState
+from ardvc.sync.operations import ShareReport
 from ardvc.sync.remotes import RemoteSetup
 from ardvc.sync.steps import SyncReport
 
@@ -83,10 +84,12 @@ def status_cmd(
         raise SystemExit(1)
 
 
-def _show(cli: CliContext, report: SyncReport, as_json: bool) -> None:
-    """Print a push/pull report (or its JSON); exit 1 when a repository failed."""
+def _show(cli: CliContext, report: SyncReport | ShareReport, as_json: bool) -> None:
+    """Print a push/pull/share report (or its JSON); exit 1 when a repository failed."""
     if as_json:
         emit_json(cli.console, report.as_dict())
+    elif isinstance(report, ShareReport):
+        print_share(cli.console, report)
     else:
         print_report(cli.console, report)
     if not report.ok:
@@ -164,12 +167,7 @@ def share_cmd(
     with sync_progress(cli, "sharing") as progress:
         report = lab.share(remote, repos, progress=progress, attempts=attempts)
     command_log("share", remote=report.push.remote, ok=report.ok, rounds=len(report.rounds))
-    if as_json:
-        emit_json(cli.console, report.as_dict())
-    else:
-        print_share(cli.console, report)
-    if not report.ok:
-        raise SystemExit(1)
+    _show(cli, report, as_json)
 
 
 @click.group("offline")

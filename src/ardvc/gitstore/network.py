@@ -130,20 +130,35 @@ def run_git(
     net: GitNetwork, *args: str, path: Path | None = None, what: str = ""
 ) -> subprocess.CompletedProcess[str]:
     """Run one network git command; a non-zero exit is a :class:`NetworkError`."""
-    label = what or f"git {args[0]}"
+    return _run_networked(
+        net.argv(*args, path=path), what or f"git {args[0]}", net.timeout, env=net.environment(),
+        program="git",
+        timeout_hint="the remote is slow or unreachable; try again (sync.timeout sets the limit)",
+    )  # fmt: skip
+
+
+def _run_networked(
+    argv: Sequence[str],
+    label: str,
+    timeout: float,
+    *,
+    program: str,
+    env: dict[str, str] | None = None,
+    timeout_hint: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run a command that talks to a remote; a timeout, a failure to start or a non-zero
+    exit is a :class:`NetworkError` classified from git's or ssh's message."""
     try:
         done = subprocess.run(
-            net.argv(*args, path=path), capture_output=True, text=True, timeout=net.timeout,
-            env=net.environment(), stdin=subprocess.DEVNULL, check=False,
+            list(argv), capture_output=True, text=True, timeout=timeout, env=env,
+            stdin=subprocess.DEVNULL, check=False,
         )  # fmt: skip
     except subprocess.TimeoutExpired as exc:
         raise NetworkError(
-            f"{label} timed out after {net.timeout:g} s",
-            FailureKind.TIMEOUT,
-            hint="the remote is slow or unreachable; try again (sync.timeout sets the limit)",
+            f"{label} timed out after {timeout:g} s", FailureKind.TIMEOUT, hint=timeout_hint
         ) from exc
     except OSError as exc:
-        raise NetworkError(f"git could not be run: {exc}", FailureKind.OTHER) from exc
+        raise NetworkError(f"{program} could not be run: {exc}", FailureKind.OTHER) from exc
     if done.returncode != 0:
         text = done.stderr + "\n" + done.stdout
         tail = _tail(text, done.returncode)
@@ -284,21 +299,4 @@ def init_bare(path: Path, branch: str) -> None:
 
 def run_ssh(command: Sequence[str], remote_command: str, timeout: float) -> str:
     """Run a shell command on an SSH host (``command`` = ssh and its options and host)."""
-    try:
-        done = subprocess.run(
-            [*command, remote_command],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise NetworkError(f"ssh timed out after {timeout:g} s", FailureKind.TIMEOUT) from exc
-    except OSError as exc:
-        raise NetworkError(f"ssh could not be run: {exc}", FailureKind.OTHER) from exc
-    if done.returncode != 0:
-        text = done.stderr + "\n" + done.stdout
-        tail = _tail(text, done.returncode)
-        raise NetworkError(f"ssh failed: {tail}", classify(f"{text}\n{tail}"))
-    return done.stdout
+    return _run_networked([*command, remote_command], "ssh", timeout, program="ssh").stdout

@@ -223,7 +223,8 @@ def commit_series(
         deleted = tuple(p for _, _, w, d in made for p in d if p not in written)
         summary = steps[-1].message.splitlines()[0] if steps[-1].message else ""
         reflog = f"commit{' (initial)' if parent is None else ''}: {summary}"
-        contents = {p: b for step in steps for p, b in step.changes.items() if p in written}
+        final = {p: b for step in steps for p, b in step.changes.items() if p in written}
+        contents = {p: b for p, b in final.items() if b is not None}  # a later step deleted
         worktree = publish(
             repo, target, parent, tip, signature, reflog, written, deleted, sync, contents
         )
@@ -260,11 +261,13 @@ def publish(
     written: Mapping[str, str],
     deleted: tuple[str, ...],
     sync: bool = True,
-    contents: Mapping[str, bytes | None] | None = None,
+    contents: Mapping[str, bytes] | None = None,
 ) -> WorktreeSync | None:
     """Move ``branch`` from ``parent`` to ``tip`` (compare-and-swap) and, when it is checked
     out, bring exactly ``written`` (path → blob id) and ``deleted`` paths of the working
-    tree and git index along. Must run under the commit lock (:data:`LOCK_NAME`)."""
+    tree and git index along (``contents``: bytes of written paths the caller holds, so
+    they are not read back from the object store). Must run under the commit lock
+    (:data:`LOCK_NAME`)."""
     prepared = None
     if sync and repo.has_worktree and repo.current_branch() == branch:
         # journaled before the move: a crash right after it is finished by the next commit
@@ -277,8 +280,7 @@ def publish(
         raise
     if prepared is None:
         return None
-    known = {p: b for p, b in (contents or {}).items() if b is not None}
-    return sync_worktree(repo, parent, tip, dict(written), deleted, prepared, known)
+    return sync_worktree(repo, parent, tip, dict(written), deleted, prepared, contents)
 
 
 def _move_branch(

@@ -312,6 +312,8 @@ class Persister:
         meta_commit = self.meta.git.head_id() if self.meta is not None else None
         ctx = Context(meta_commit=meta_commit, timezone=self.settings.timezone)
         new, problems = collection_analysis(rec, self.settings.fits, ctx)
+        for problem in problems:  # here, once: a batch may be committed twice
+            self._log.warning("%s", problem)
         return encode_analysis(new), problems
 
     def _save_batch(self, batch: Sequence[Save]) -> list[PersistResult | BaseException]:
@@ -365,15 +367,13 @@ class Persister:
         first = group[0][0]
         repo = self.repo(first.repository)
         runs = []
-        for rec, (new, problems) in group:
+        for rec, (new, _) in group:
             if rec.artifacts:
                 if self.cache is None:
                     raise UsageError(
                         f"run {rec.record_id} has artifacts but the persister no cache"
                     )
                 new.files["artifacts"] = analysis_artifacts(self.cache, rec.uuid, rec.artifacts)
-            for problem in problems:
-                self._log.warning("%s", problem)
             previous = rec.defaults.previous_blank if rec.defaults else None
             runs.append(CollectionRun(new, previous))
         per_run = write_collections(repo, runs, self.author, branch=first.branch)

@@ -21,8 +21,8 @@ dvc is installed with pip into ``benchmarks/.dvc-venv`` on first use (``--dvc-ve
 point elsewhere). Targets: small-file add ≥ 10× faster than dvc, no-op status ≤ 1 s (also
 from the shell), hashing ≥ 80 % of raw BLAKE3.
 
-    python benchmarks/bench_cache.py                                  # quick (make bench)
-    python benchmarks/bench_cache.py --small 70000 --large-gb 1 --large-n 4   # full size
+    python benchmarks/bench_cache.py              # the issue's sizes (make bench), ~6 min
+    python benchmarks/bench_cache.py --small 5000 --large-gb 0.05    # quick look
 """
 
 from __future__ import annotations
@@ -201,9 +201,9 @@ def _hashing(lc: Any, root: Path, target: Path) -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--small", type=int, default=5000, help="number of small files")
+    parser.add_argument("--small", type=int, default=70_000, help="number of small files")
     parser.add_argument("--large-n", type=int, default=4, help="number of large files")
-    parser.add_argument("--large-gb", type=float, default=0.05, help="GB per large file")
+    parser.add_argument("--large-gb", type=float, default=1.0, help="GB per large file")
     parser.add_argument("--dvc-venv", type=Path, default=HERE / ".dvc-venv")
     parser.add_argument("--workdir", type=Path, default=None, help="where to write the data")
     args = parser.parse_args()

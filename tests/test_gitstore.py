@@ -21,6 +21,7 @@ from ardvc.errors import (
 from ardvc.gitstore import Author, CommitStep, GitRepo, commit_files, commit_series, path_history
 from ardvc.gitstore.commit import REF_MOVE_NOTE
 from ardvc.gitstore.messages import blanks_collection, fits_message, message_tag, tag_message
+from ardvc.gitstore.worktree import JOURNAL
 
 AUTHOR = Author("Test Analyst", "analyst@lab.example")
 
@@ -140,6 +141,17 @@ def test_worktree_sync_keeps_local_edits(repo: GitRepo) -> None:
     assert not result.worktree.ok
     assert (repo.path / "f.json").read_bytes() == b"edited by hand"
     assert repo.read("f.json") == b"new"
+
+
+def test_a_torn_worktree_journal_does_not_stop_the_next_commit(repo: GitRepo) -> None:
+    commit_files(repo, {"f.json": b"one"}, "one", AUTHOR)
+    # a kill while an older ardvc wrote the journal in place, before its branch moved
+    (repo.git_dir / JOURNAL).write_bytes(b"")
+    result = commit_files(repo, {"f.json": b"two"}, "two", AUTHOR)
+    assert result.worktree is not None and result.worktree.ok, result.worktree
+    assert (repo.path / "f.json").read_bytes() == b"two"
+    assert not (repo.git_dir / JOURNAL).exists()
+    assert git(repo.path, "status", "--porcelain") == ""
 
 
 def test_reads_at_any_commit(repo: GitRepo) -> None:

@@ -27,6 +27,7 @@ from pathlib import Path
 import orjson
 import pygit2
 
+from ardvc.formats.jsonio import atomic_write_bytes
 from ardvc.gitstore.objects import blob_at, commit_at, lookup
 from ardvc.gitstore.repo import GitRepo
 from ardvc.processes import pid_alive
@@ -170,7 +171,13 @@ def _recover(repo: GitRepo, result: WorktreeSync) -> None:
     journal = repo.git_dir / JOURNAL
     if not journal.exists():
         return
-    entry = orjson.loads(journal.read_bytes())
+    try:
+        entry = orjson.loads(journal.read_bytes())
+    except orjson.JSONDecodeError:
+        # torn by a kill while an older ardvc wrote it in place: commits wrote it in
+        # prepare_sync, before the branch moved, so its commit never reached the branch
+        journal.unlink()
+        return
     if not _reached_branch(repo, entry):
         journal.unlink()  # killed before its branch moved: nothing to bring into the tree
         return
@@ -200,6 +207,13 @@ def finish_interrupted_sync(repo: GitRepo) -> WorktreeSync:
     except (OSError, pygit2.GitError) as exc:
         result.error = f"working tree of {repo.name} not recovered: {exc}"
     return result
+
+
+def _write_journal(journal: Path, entry: bytes) -> None:
+    """Whole or absent: a kill mid-write must not leave a journal recovery cannot read.
+    No fsync, like the working-tree files it guards (git's objects are not fsync'd
+    either)."""
+    atomic_write_bytes(journal, entry, fsync=False)
 
 
 def _journal_entry(parent: str | None, commit: str, paths: list[str], branch: str | None) -> bytes:
@@ -232,7 +246,7 @@ def prepare_sync(
     try:
         _recover(repo, result)
         journal = repo.git_dir / JOURNAL
-        journal.write_bytes(_journal_entry(parent, commit, [*written, *deleted], branch))
+        _write_journal(journal, _journal_entry(parent, commit, [*written, *deleted], branch))
     except (OSError, pygit2.GitError) as exc:
         result.error = f"working tree of {repo.name} not updated: {exc}"
     return result
@@ -265,7 +279,7 @@ def sync_worktree(
     try:
         if prepared is None:
             _recover(repo, result)
-            journal.write_bytes(_journal_entry(parent, commit, [*written, *deleted], None))
+            _write_journal(journal, _journal_entry(parent, commit, [*written, *deleted], None))
         updater = _Updater(repo, result)
         known = contents or {}
         for path, oid in written.items():

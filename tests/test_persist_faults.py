@@ -110,6 +110,23 @@ def kill_at_random(lab: Lab, repo: str, delay: float) -> Trial:
     return trial
 
 
+def recording_span(lab: Lab, repo: str) -> float:
+    """Seconds from the acquisition's start of recording to its last run committed, when
+    nothing kills it: random kills are drawn inside this span, however fast this machine
+    and the persister are."""
+    proc = _spawn(lab, repo, "free")
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "ready"
+    start = time.perf_counter()
+    last = start
+    for line in proc.stdout:
+        if line.startswith("committed "):
+            last = time.perf_counter()
+    trial = _collect(proc, repo, [])
+    assert trial.returncode == 0, trial.stderr
+    return last - start
+
+
 def die_at(lab: Lab, repo: str, mode: str, kill_at: int) -> Trial:
     """Let the acquisition kill itself at a chosen moment of its ``kill_at``-th save."""
     trial = _collect(_spawn(lab, repo, mode, kill_at), repo, [])
@@ -252,11 +269,13 @@ def sims() -> dict[str, SimulatedRun]:
 
 def test_random_kills_during_acquisition(lab: Lab, sims: dict[str, SimulatedRun]) -> None:
     rng = random.Random(20240415)
+    lab.create_repository("Undisturbed")
+    span = recording_span(lab, "Undisturbed")
     outcomes = []
     for i in range(RANDOM_TRIALS):
         repo = f"Crash{i}"
         lab.create_repository(repo)
-        trial = kill_at_random(lab, repo, rng.uniform(0.0, 0.25))
+        trial = kill_at_random(lab, repo, rng.uniform(0.0, span))
         markers = [m for m in lab.run_journal.markers() if m.repository == repo]
         outcomes.append((trial.done, len(trial.committed), len(markers)))
         recover(lab, trial, sims, discard=i % 2 == 1)

@@ -11,6 +11,9 @@ Every run prints ``ending <run ID>`` just before ``end_run`` and ``committed <ru
 no ``finally`` runs):
 
 * ``free`` — none; the parent kills the process at a moment of its choosing;
+The moments inside a commit are patched in this process, so for them the persister commits
+in this process (``persist.commit_process`` false) rather than in its commit process.
+
 * ``before-branch-move`` / ``after-branch-move`` — around the branch move of the
   ``KILL_AT``-th commit series (its objects are written / the branch has moved, the working
   tree not yet updated);
@@ -115,7 +118,11 @@ def main() -> None:
     root, repo, mode = sys.argv[1], sys.argv[2], sys.argv[3]
     kill_at = int(sys.argv[4]) if len(sys.argv) > 4 else 0
     runs = crash_runs()[:CHILD_RUNS]
-    lab = Lab.open(Path(root))
+    # the moments inside a commit are patched in this process, so its commits are made here;
+    # free kills exercise the commit process (killed with this one)
+    in_commit = mode in ("before-branch-move", "after-branch-move", "mid-worktree", "index-locked")
+    overrides = {"persist.commit_process": "false"} if in_commit else None
+    lab = Lab.open(Path(root), overrides=overrides)
     inject(mode, kill_at)
     persister = lab.persister(repo, remote="")
     if mode == "begin-only":

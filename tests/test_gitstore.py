@@ -143,6 +143,48 @@ def test_worktree_sync_keeps_local_edits(repo: GitRepo) -> None:
     assert repo.read("f.json") == b"new"
 
 
+def test_synced_files_carry_their_stat_data_in_the_git_index(repo: GitRepo) -> None:
+    """Entries are staged from the blob id, not by re-reading the file; their stat data
+    must still be the file's, or git would re-hash every such file at each status."""
+    commit_files(repo, {"a/old.json": b"1", "tool.sh": b"#!/bin/sh"}, "one", AUTHOR)
+    (repo.path / "tool.sh").chmod(0o755)
+    git(repo.path, "add", "tool.sh")
+    git(repo.path, "-c", "user.name=x", "-c", "user.email=x@y", "commit", "-qm", "exec")
+    commit_files(
+        repo,
+        {"a/old.json": b"22", "a/b/new.json": b"333", "tool.sh": b"#!/bin/sh\n"},
+        "two",
+        AUTHOR,
+    )
+    debug = git(repo.path, "ls-files", "--debug", "-s").splitlines()
+    entries: dict[str, dict[str, str]] = {}
+    for line in debug:
+        if not line.startswith(" "):
+            mode, blob, _, path = line.split(maxsplit=3)
+            entries[path] = {"mode": mode, "blob": blob}
+            continue
+        fields = line.split()
+        for key, value in zip(fields[::2], fields[1::2], strict=True):
+            entries[path][key.rstrip(":")] = value
+    for path, content in [
+        ("a/old.json", b"22"),
+        ("a/b/new.json", b"333"),
+        ("tool.sh", b"#!/bin/sh\n"),
+    ]:
+        st = (repo.path / path).stat()
+        entry = entries[path]
+        assert entry["blob"] == str(pygit2.hash(content))
+        assert entry["size"] == str(st.st_size)
+        assert entry["ino"] == str(st.st_ino & 0xFFFFFFFF)
+        assert entry["mtime"] == f"{st.st_mtime_ns // 10**9}:{st.st_mtime_ns % 10**9}"
+        assert entry["ctime"] == f"{st.st_ctime_ns // 10**9}:{st.st_ctime_ns % 10**9}"
+        assert entry["uid"] == str(st.st_uid) and entry["gid"] == str(st.st_gid)
+    assert entries["tool.sh"]["mode"] == "100755" and entries["a/old.json"]["mode"] == "100644"
+    # git trusts the entries: nothing to refresh, nothing modified
+    assert git(repo.path, "diff-files", "--name-only") == ""
+    assert git(repo.path, "status", "--porcelain") == ""
+
+
 def test_a_torn_worktree_journal_does_not_stop_the_next_commit(repo: GitRepo) -> None:
     commit_files(repo, {"f.json": b"one"}, "one", AUTHOR)
     # a kill while an older ardvc wrote the journal in place, before its branch moved

@@ -81,8 +81,30 @@ def _spawn(lab: Lab, repo: str, mode: str, kill_at: int = 0) -> subprocess.Popen
     )  # fmt: skip
 
 
+def committers_of(pid: int) -> list[int]:
+    """Live commit processes started by process ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:  # it ended meanwhile
+            continue
+        if b"ardvc.persist.committer" in argv and str(pid).encode() in argv and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
 def _collect(proc: subprocess.Popen[str], repo: str, first: list[str]) -> Trial:
     out, err = proc.communicate(timeout=120)
+    # a killed acquisition takes its commit process with it (PR_SET_PDEATHSIG): wait for
+    # that death (a few ms at most) before looking at the repository
+    deadline = time.monotonic() + 10
+    while committers_of(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not committers_of(proc.pid), "the commit process outlived its acquisition"
     trial = Trial(repo, proc.returncode, stderr=err)
     for line in [*first, *out.splitlines()]:
         word, _, rest = line.partition(" ")

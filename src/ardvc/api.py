@@ -204,8 +204,8 @@ class Lab:
     ) -> Persister:
         """A :class:`~ardvc.persist.persister.Persister` committing to ``repository`` (or
         each run's own repository); ``core.branch``, ``persist.remote``,
-        ``persist.save_timeout`` and ``persist.save_queue`` give the defaults. ``create`` makes
-        missing repositories."""
+        ``persist.save_timeout``, ``persist.save_queue`` and ``persist.commit_process`` give
+        the defaults. ``create`` makes missing repositories."""
         cfg = self.config
         policy = replace(self.commit_policy, on_commit=None)  # the persister syncs itself
 
@@ -227,6 +227,7 @@ class Lab:
             network=self.sync.network(push_to) if push_to else None,
             save_timeout=float(save_timeout or cfg.get("persist.save_timeout")),
             save_queue=int(save_queue or cfg.get("persist.save_queue")),
+            commit_process=bool(cfg.get("persist.commit_process")),
             timezone=cfg.get("lab.timezone") or None,
             sync_index=sync_index,
         )

@@ -215,7 +215,7 @@ def commit_series(
             )
             made.append((str(commit_id), tip, dict(edit.written), list(edit.deleted)))
             tip = str(commit_id)
-            base = raw[commit_id].peel(pygit2.Commit).tree
+            base = raw[tree_id].peel(pygit2.Tree)
         if tip == parent:
             return [CommitResult(None, target, parent) for _ in steps]
         assert tip is not None

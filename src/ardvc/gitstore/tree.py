@@ -55,7 +55,7 @@ def build_tree(
         parts = check_repo_path(path)
         nested.setdefault(parts[0], {})["/".join(parts[1:])] = content
     edit = TreeEdit()
-    oid = _build(repo, base, nested, "", edit)
+    oid, _ = _build(repo, base, nested, "", edit)
     return oid, edit
 
 
@@ -73,7 +73,9 @@ def _build(
     changes: dict[str, dict[str, Content]],
     prefix: str,
     edit: TreeEdit,
-) -> pygit2.Oid:
+) -> tuple[pygit2.Oid, int]:
+    """The new tree's id and its number of entries (an empty folder is dropped by the
+    caller; counting here spares reading the tree back)."""
     builder = repo.TreeBuilder(base) if base is not None else repo.TreeBuilder()
     for name, sub in changes.items():
         existing: pygit2.Object | None = builder.get(name)
@@ -115,10 +117,10 @@ def _build(
         for rest, content in sub.items():
             head, _, tail = rest.partition("/")
             grouped.setdefault(head, {})[tail] = content
-        oid = _build(repo, subbase, grouped, path + "/", edit)
-        if len(tree_at(repo, oid)) == 0:
+        oid, entries = _build(repo, subbase, grouped, path + "/", edit)
+        if entries == 0:
             if existing is not None:
                 builder.remove(name)
         else:
             builder.insert(name, oid, TREE_MODE)
-    return builder.write()
+    return builder.write(), len(builder)

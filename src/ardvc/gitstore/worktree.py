@@ -28,6 +28,7 @@ import orjson
 import pygit2
 
 from ardvc.formats.jsonio import atomic_write_bytes
+from ardvc.gitstore.indexentry import stage_file
 from ardvc.gitstore.objects import blob_at, commit_at, lookup
 from ardvc.gitstore.repo import GitRepo
 from ardvc.processes import pid_alive
@@ -92,15 +93,16 @@ def _prune_empty_dirs(folder: Path, root: Path) -> None:
         folder = folder.parent
 
 
-def _file_state(file: Path) -> tuple[str | None, int]:
-    """The blob id of a regular file (``None``: no file) and the mode to keep for it."""
+def _file_state(file: Path) -> tuple[str | None, int, os.stat_result | None]:
+    """The blob id of a regular file (``None``: no file), the mode to keep for it, and its
+    stat data."""
     try:
         st = file.stat()
     except FileNotFoundError:
-        return None, NEW_FILE_MODE
+        return None, NEW_FILE_MODE, None
     if not stat.S_ISREG(st.st_mode):
-        return None, NEW_FILE_MODE
-    return str(pygit2.hashfile(str(file))), st.st_mode & 0o7777
+        return None, NEW_FILE_MODE, None
+    return str(pygit2.hashfile(str(file))), st.st_mode & 0o7777, st
 
 
 class _Updater:
@@ -127,7 +129,7 @@ class _Updater:
         caller has it) if it still holds ``before`` (or already ``after``); otherwise leave
         the user's file alone."""
         file = self.repo.path / path
-        current, mode = _file_state(file)
+        current, mode, st = _file_state(file)
         if current not in {before, after}:
             self.result.kept_local_edits.append(path)
             return False
@@ -137,11 +139,12 @@ class _Updater:
             if path in self.index:
                 self.index.remove(path)
         else:
-            if current != after:
+            if current != after or st is None:
                 if data is None:
                     data = blob_at(self.raw, after).data
                 _replace_file(file, data, mode, self.repo.git_dir / SCRATCH, self.folders)
-            self.index.add(path)
+                st = file.stat()
+            stage_file(self.index, path, after, st)
         return True
 
     def write(self) -> None:

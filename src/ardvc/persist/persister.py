@@ -32,7 +32,7 @@ from pathlib import Path
 
 from ardvc.cache.objects import ObjectStore
 from ardvc.data import DataRepo
-from ardvc.data.write import CollectionRun, EncodedAnalysis, encode_analysis, write_collections
+from ardvc.data.write import CollectionRun, EncodedAnalysis, encode_analysis
 from ardvc.errors import ArdvcError, RepositoryNotFoundError, UsageError
 from ardvc.formats.paths import write_address
 from ardvc.gitstore import Author
@@ -43,6 +43,7 @@ from ardvc.logs import get_logger
 from ardvc.meta import MetaRepo
 from ardvc.persist.artifacts import analysis_artifacts
 from ardvc.persist.collection import CollectionFits, Context, collection_analysis
+from ardvc.persist.committer import Committer
 from ardvc.persist.indexer import IndexWorker
 from ardvc.persist.journal import RunJournal, RunMarker
 from ardvc.persist.metadata import RunMetadata
@@ -104,6 +105,8 @@ class PersisterSettings:
     sync_index: bool = True
     network: GitNetwork | None = None
     """How pushes reach the remote (ardvc's credential helper, SSH command)."""
+    commit_process: bool = True
+    """Commit in a process of its own (:mod:`ardvc.persist.committer`), beside recording."""
 
 
 class Persister:
@@ -139,8 +142,11 @@ class Persister:
             raise UsageError(
                 f"persist.save_queue must be at least 1, not {self.settings.save_queue}"
             )
+        self.committer = Committer(use_process=self.settings.commit_process)
+        # started by the save thread, which lives as long as the persister: on Linux the
+        # commit process is tied to the thread that starts it
         self._saves: SaveQueue[Save, PersistResult] = SaveQueue(
-            self._save_batch, limit=self.settings.save_queue
+            self._save_batch, limit=self.settings.save_queue, setup=self.committer.start
         )
         self._lock = threading.Lock()
         self._log = get_logger("persist")
@@ -154,7 +160,11 @@ class Persister:
         self.indexer = (
             IndexWorker(index) if index is not None and self.settings.sync_index else None
         )
-        self.recovered = self._recover()
+        try:
+            self.recovered = self._recover()
+        except BaseException:
+            self.close()
+            raise
         self._interrupted = {m.uuid: m for m in self.recovered}
 
     # --- repositories ----------------------------------------------------------------------
@@ -376,7 +386,7 @@ class Persister:
                 new.files["artifacts"] = analysis_artifacts(self.cache, rec.uuid, rec.artifacts)
             previous = rec.defaults.previous_blank if rec.defaults else None
             runs.append(CollectionRun(new, previous))
-        per_run = write_collections(repo, runs, self.author, branch=first.branch)
+        per_run = self.committer.write_collections(repo, runs, self.author, first.branch)
         head = [r.commit for results in per_run for r in results if r.commit is not None][-1]
         rel = str(repo.git.path.resolve().relative_to(self.root.resolve()))
         names = ", ".join(f"{rec.record_id} {rec.uuid}" for rec, _ in group)
@@ -415,6 +425,7 @@ class Persister:
             self.flush(timeout)
         finally:
             self._saves.close()
+            self.committer.close()
             if self.indexer is not None:
                 self.indexer.stop(timeout)
             if self.worker is not None:

@@ -29,6 +29,7 @@ class SaveQueue(Generic[Item, Outcome]):
         *,
         limit: int,
         name: str = "ardvc-save",
+        setup: Callable[[], None] | None = None,
     ) -> None:
         if limit < 1:
             raise ValueError(f"a save queue holds at least one save, not {limit}")
@@ -38,6 +39,7 @@ class SaveQueue(Generic[Item, Outcome]):
         self._committing: list[Item] = []
         self._cond = threading.Condition()
         self._stopping = False
+        self._setup = setup
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
 
@@ -80,6 +82,8 @@ class SaveQueue(Generic[Item, Outcome]):
         self._thread.join(timeout)
 
     def _loop(self) -> None:
+        if self._setup is not None:
+            self._setup()  # on this thread (see the persister's commit process)
         while True:
             with self._cond:
                 self._cond.wait_for(lambda: bool(self._queued) or self._stopping)

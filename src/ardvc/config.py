@@ -99,7 +99,7 @@ KEYS: dict[str, Key] = {
         Key("persist.remote", str, "origin", "git remote the outbox pushes to; empty = none"),
         Key("persist.save_timeout", float, 120.0, "seconds end_run waits for room among saves"),
         Key("persist.save_queue", int, 4, "runs ended but not yet committed before end_run waits"),
-        Key("persist.commit_process", bool, True, "commit in a process of its own, beside recording"),
+        Key("persist.commit_process", bool, True, "commit in a process beside the recording one"),
         Key("sync.jobs", int, 4, "repositories pushed, pulled or fetched at the same time"),
         Key("sync.timeout", float, 300.0, "seconds one network git command may take"),
         Key("reduce.conventions", str, "pychron-2022", "pychron-2018, pychron-2022 or ardvc"),

@@ -33,6 +33,10 @@ EXISTS_LIMIT = 64
 """Up to this many objects are checked one request each; more, by one listing."""
 
 
+_MAKEDIRS_TRIES = 4
+"""One more than the folders above an object that threads may race to create."""
+
+
 @dataclass
 class CacheRemote:
     name: str
@@ -110,11 +114,17 @@ class CacheRemote:
         if self.atomic_put:
             return
         parent = remote_path.rsplit("/", 1)[0]
-        try:
-            self.fs.makedirs(parent, exist_ok=True)
-        except OSError:
-            if not self.fs.isdir(parent):
-                raise
+        for attempt in range(_MAKEDIRS_TRIES):
+            try:
+                self.fs.makedirs(parent, exist_ok=True)
+                return
+            except OSError:
+                # lost a race for the folder or one above it: what the other thread made
+                # is skipped on the next try
+                if self.fs.isdir(parent):
+                    return
+                if attempt == _MAKEDIRS_TRIES - 1:
+                    raise
 
     def upload(self, local: str, remote_path: str) -> None:
         self._makedirs(remote_path)

@@ -23,7 +23,8 @@ from ardvc.cache import status as st
 from ardvc.cache.hashing import LARGE_FILE, is_oid
 from ardvc.cache.links import unprotect
 from ardvc.cache.manifest import encode_entries, encode_fragment, join_fragments
-from ardvc.cache.tree import build, signature_fragment, signature_of, signature_of_fragments
+from ardvc.cache.tree import build, signature_of, signature_of_fragments
+from ardvc.cache.walking import signature_fragment
 from ardvc.errors import CacheError
 from ardvc.labcache import LabCache
 from components import component_missing

@@ -13,6 +13,7 @@ import pytest
 from blake3 import blake3
 
 from ardvc.cache import manifest as manifests
+from ardvc.cache import tree, walking
 from ardvc.cache.hashing import LARGE_FILE, hash_file
 from ardvc.cache.links import parse_types, place, unprotect
 from ardvc.cache.locks import Holder, WorkspaceLock
@@ -21,7 +22,13 @@ from ardvc.cache.pointer import Pointer, decode
 from ardvc.cache.rwlock import RWLock, overlaps
 from ardvc.cache.state import StateDB
 from ardvc.cache.tree import build
-from ardvc.errors import ConfigError, CorruptObjectError, LockTimeoutError, PointerError
+from ardvc.errors import (
+    CacheError,
+    ConfigError,
+    CorruptObjectError,
+    LockTimeoutError,
+    PointerError,
+)
 
 
 def test_objects_are_content_addressed_read_only_and_deduplicated(tmp_path: Path) -> None:
@@ -138,6 +145,52 @@ def test_state_db_hashes_nothing_on_a_noop_and_sees_changes(tmp_path: Path) -> N
     os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert build(state, tmp_path, folder, jobs=2, hasher=hasher).hash != changed.hash
     assert calls == ["d1/f1.png"]
+
+
+def test_a_big_folder_is_walked_on_helper_processes_with_the_same_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above the threshold, a status walks the folder on helper processes: the signature
+    must be the one the walk in this process computes, changes must still be seen, and a
+    symlink must still be refused."""
+    folder = _tree(tmp_path, 60)
+    (folder / "top.txt").write_bytes(b"a file beside the sub-folders")
+    (folder / "d0" / "deeper").mkdir()
+    (folder / "d0" / "deeper" / "x.png").write_bytes(b"x")
+    (folder / "d2" / "left.ardvc-tmp").write_bytes(b"a killed add's temp file")
+    monkeypatch.setattr(tree, "PARALLEL_SCAN_FILES", 10)
+    used: list[bool] = []
+
+    def helpers(path: Path, processes: int) -> tuple[list[str], int] | None:
+        out = walking.fragments_in_parallel(path, processes)
+        used.append(out is not None)
+        return out
+
+    monkeypatch.setattr(tree, "fragments_in_parallel", helpers)
+    apart = walking.fragments_in_parallel(folder, 3)
+    assert apart is not None and apart[1] == 62
+    here = tree.signature_of(walking.stat_keys(walking.walk_rows(folder, with_stat=True)))
+    assert tree.signature_of_fragments(apart[0]) == here
+    time.sleep(0.02)
+    state = StateDB(tmp_path / "state")
+    calls: list[str] = []
+
+    def hasher(f: object) -> str:
+        calls.append(f.rel)  # type: ignore[attr-defined]
+        return hash_file(f.path)  # type: ignore[attr-defined]
+
+    first = build(state, tmp_path, folder, jobs=1, hasher=hasher, scan_processes=2)
+    assert first.hashed == 62 and not first.memo_hit
+    again = build(state, tmp_path, folder, jobs=1, hasher=hasher, scan_processes=2)
+    assert again.memo_hit and again.hash == first.hash and used == [True]
+    calls.clear()
+    (folder / "d3" / "f3.png").write_bytes(os.urandom(53))
+    changed = build(state, tmp_path, folder, jobs=1, hasher=hasher, scan_processes=2)
+    assert calls == ["d3/f3.png"] and changed.hash != first.hash and used == [True, True]
+    (folder / "d1" / "link.png").symlink_to(folder / "top.txt")
+    assert walking.fragments_in_parallel(folder, 2) is None  # the helpers refuse it ...
+    with pytest.raises(CacheError, match="symlink"):  # ... and the walk here says why
+        build(state, tmp_path, folder, jobs=1, hasher=hasher, scan_processes=2)
 
 
 def test_racy_file_is_hashed_again(tmp_path: Path) -> None:

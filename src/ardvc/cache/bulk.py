@@ -28,13 +28,12 @@ from ardvc.cache.store import Cache
 from ardvc.cache.storer import Staged, Storer
 from ardvc.cache.tree import (
     Progress,
-    StatKey,
     WalkedFile,
     lab_rel,
-    signature_fragment,
     signature_of_fragments,
     walk_paths,
 )
+from ardvc.cache.walking import StatKey, signature_fragment
 from ardvc.errors import CacheError
 
 CHUNK = 2500

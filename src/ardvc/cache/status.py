@@ -2,12 +2,14 @@
 
 :func:`artifacts_status` takes the pointers to check (the glue in
 :mod:`ardvc.persist.artifacts` finds them in a data repository) and returns one
-:class:`ArtifactStatus` row each. A no-op status of a folder of 10⁵ files costs a walk and
-one memo lookup (see :mod:`ardvc.cache.state`).
+:class:`ArtifactStatus` row each. A no-op status of a folder of 10⁵ files costs a walk (on
+helper processes, one per core: :mod:`ardvc.cache.walking`) and one memo lookup (see
+:mod:`ardvc.cache.state`).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -58,7 +60,10 @@ def artifact_status(cache: Cache, item: Tracked) -> ArtifactStatus:
     in_cache = cache.odb.exists(pointer.oid)
     workspace = None
     if item.path.exists():
-        workspace = build(cache.state, cache.root, item.path, jobs=cache.settings.hash_jobs).hash
+        workspace = build(
+            cache.state, cache.root, item.path, jobs=cache.settings.hash_jobs,
+            scan_processes=min(cache.settings.processes, os.cpu_count() or 1),
+        ).hash  # fmt: skip
     if workspace is None:
         state, remedy = (
             (NOT_CHECKED_OUT, f"ardvc checkout {rel}")

@@ -40,7 +40,8 @@ class CacheSettings:
     work is system calls under Python's GIL, and threads measured slower (5.3 s vs 6.1 s
     to add 70,000 files); large files use every core inside BLAKE3 anyway."""
     processes: int = field(default_factory=lambda: default_processes(0))
-    """Worker processes for adding a folder of many files (``cache.processes``)."""
+    """Worker processes for adding a folder of many files (``cache.processes``); a status
+    walks a big folder on as many, up to one per core."""
     pool_min: int = 4000
     """Files to store from which ``add`` starts worker processes (they take ~0.1 s to
     start; below this one process is as fast)."""

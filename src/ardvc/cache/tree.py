@@ -20,9 +20,15 @@ from blake3 import blake3
 from ardvc.cache.hashing import chunked_map, hash_file
 from ardvc.cache.manifest import Entry, Manifest
 from ardvc.cache.state import DirMemo, StateDB
+from ardvc.cache.walking import (
+    StatKey,
+    fragments_in_parallel,
+    signature_fragment,
+    stat_keys,
+    walk_rows,
+)
 from ardvc.errors import CacheError
 
-TEMP_MARK = ".ardvc-tmp"
 Progress = Callable[[int], None]
 
 
@@ -40,48 +46,12 @@ def walk_paths(
     """``(relative path, path)`` of every regular file below ``folder``, sorted by relative
     path, from directory listings alone (no ``stat``). ``many``: ``(count, call)`` — call
     once as soon as ``count`` files were found."""
-    return [(rel, path) for rel, path, _ in _walk(folder, stat=False, many=many)]
+    return [(rel, path) for rel, path, _ in walk_rows(folder, with_stat=False, many=many)]
 
 
 def walk(folder: Path) -> list[WalkedFile]:
     """Every regular file below ``folder`` with its ``lstat``, sorted by relative path."""
-    return [WalkedFile(rel, path, st) for rel, path, st in _walk(folder, stat=True)]  # type: ignore[arg-type]
-
-
-def _walk(
-    folder: Path | str, *, stat: bool, many: tuple[int, Callable[[], None]] | None = None
-) -> list[tuple[str, str, os.stat_result | None]]:
-    """One pass over ``folder``; a symlink or special file is refused (following one would
-    track content outside the artifact)."""
-    out: list[tuple[str, str, os.stat_result | None]] = []
-    stack = [(str(folder), "")]
-    while stack:
-        if many is not None and len(out) >= many[0]:
-            many[1]()
-            many = None
-        path, rel = stack.pop()
-        with os.scandir(path) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append((entry.path, f"{rel}{entry.name}/"))
-                elif entry.is_file(follow_symlinks=False):
-                    if not entry.name.endswith(TEMP_MARK):
-                        st = entry.stat(follow_symlinks=False) if stat else None
-                        out.append((f"{rel}{entry.name}", entry.path, st))
-                else:
-                    raise CacheError(
-                        f"{entry.path} is a symlink or special file; artifacts hold regular "
-                        "files only",
-                        hint="replace it by the file it points to, or move it out of the folder",
-                    )
-    if many is not None and len(out) >= many[0]:
-        many[1]()
-    out.sort(key=lambda item: item[0])
-    return out
-
-
-StatKey = tuple[str, int, int, int, int, int]
-"""``(rel, dev, ino, size, mtime_ns, ctime_ns)``: what the folder signature covers."""
+    return [WalkedFile(rel, path, st) for rel, path, st in walk_rows(folder, with_stat=True)]  # type: ignore[arg-type]
 
 
 def stat_key(f: WalkedFile) -> StatKey:
@@ -98,12 +68,6 @@ def signature_of(keys: list[StatKey]) -> str:
     """:func:`signature` of ``(rel, dev, ino, size, mtime_ns, ctime_ns)`` rows sorted by
     path (one ``repr`` in C instead of a string per file)."""
     return signature_of_fragments([signature_fragment(keys)])
-
-
-def signature_fragment(keys: list[StatKey]) -> str:
-    """The part of a run of consecutive rows: :func:`signature_of_fragments` of the runs in
-    order is :func:`signature_of` of them all."""
-    return repr(keys)[1:-1]
 
 
 def signature_of_fragments(fragments: list[str]) -> str:
@@ -152,16 +116,33 @@ class Scan:
     todo: list[WalkedFile] = field(default_factory=list)
 
 
-def scan_folder(state: StateDB, root: Path, path: Path, *, use_memo: bool = True) -> Scan:
-    """Walk ``path`` and look its files up in the state DB (the memo first)."""
+PARALLEL_SCAN_FILES = 20_000
+"""From this many files (as the folder's memo says), a status walks on helper processes
+(:mod:`ardvc.cache.walking`): below it, starting them costs more than they save."""
+
+
+def scan_folder(
+    state: StateDB, root: Path, path: Path, *, use_memo: bool = True, processes: int = 1
+) -> Scan:
+    """Walk ``path`` and look its files up in the state DB (the memo first); a big folder
+    with a memo is walked by ``processes`` helper processes when there are several."""
     rel = lab_rel(root, path)
     clock = state.fs_clock()
-    files = walk(path)
-    sig = signature(files)
-    if use_memo:
-        memo = state.dir_memo(rel)
-        if memo is not None and memo.signature == sig:
-            return Scan(rel, clock, files, sig, memo)
+    memo = state.dir_memo(rel) if use_memo else None
+    if memo is not None and memo.nfiles >= PARALLEL_SCAN_FILES and processes > 1:
+        # a big folder seen before: most likely unchanged, and all that is needed to
+        # know is its signature
+        walked_apart = fragments_in_parallel(path, processes)
+        if walked_apart is not None:
+            sig = signature_of_fragments(walked_apart[0])
+            if sig == memo.signature:
+                return Scan(rel, clock, [], sig, memo)
+    walked = walk_rows(path, with_stat=True)
+    # the keys straight from the walk: no per-file objects until the memo has missed
+    sig = signature_of(stat_keys(walked))
+    if memo is not None and memo.signature == sig:
+        return Scan(rel, clock, [], sig, memo)
+    files = [WalkedFile(r, p, st) for r, p, st in walked]  # type: ignore[arg-type]
     out = Scan(rel, clock, files, sig, None)
     rows = state.files_under(rel)
     prefix = rel + "/"
@@ -184,6 +165,7 @@ def build(
     hasher: Callable[[WalkedFile], str] | None = None,
     use_memo: bool = True,
     progress: Progress | None = None,
+    scan_processes: int = 1,
 ) -> Built:
     """Hash ``path`` (file or folder) through the state DB; ``hasher`` replaces plain
     hashing of changed files (``add`` stores them in the cache as it hashes)."""
@@ -205,7 +187,7 @@ def build(
                 progress(1)
         return Built("file", digest, st.st_size, None, hashed=int(known is None),
                      clock=clock, files=[(walked, digest)])  # fmt: skip
-    scan = scan_folder(state, root, path, use_memo=use_memo)
+    scan = scan_folder(state, root, path, use_memo=use_memo, processes=scan_processes)
     if scan.memo is not None:
         memo = scan.memo
         return Built("dir", memo.oid.removesuffix(".dir"), memo.size, memo.nfiles,

@@ -264,3 +264,48 @@ def test_persister_attaches_a_laser_snapshot(tmp_path: Path) -> None:
     assert (repo.path / pointers[1].removesuffix(".ardvc")).read_bytes() == b"beam centred"
     assert "artifacts" not in git(repo.path, "status", "--porcelain")
     assert [r.record_id for r in lab.find(repo=["SimLab"])] == [sim.record_id]
+
+
+def test_pointer_commits_skip_the_index_sync_yet_leave_it_current(tmp_path: Path) -> None:
+    """``ardvc add`` commits only a pointer: nothing the index holds changes, so the SQL
+    layer is not even imported, and the index's health still calls the repository
+    current; the next analysis commit syncs as always."""
+    import sys
+    from datetime import datetime
+
+    from ardvc.persist.drive import persist_run
+    from ardvc.persist.sim_meta import install_irradiation
+    from ardvc.persist.sim_schedule import Schedule, Slot
+    from ardvc.persist.simulator import Simulator
+
+    Lab.init(tmp_path / "lab")
+    lab = Lab.open(tmp_path / "lab")
+    install_irradiation(lab.meta, Simulator(seed=0).irradiation, lab.author())
+    first, second = Schedule(Simulator(seed=0), datetime(2024, 4, 15, 8),
+                             slots=[Slot("air"), Slot("blank_unknown")])  # fmt: skip
+    with lab.persister("SimLab", remote="") as persister:
+        persist_run(persister, first)
+    repo = lab.repo("SimLab").git
+    (state,) = [s for s in lab.catalog.info().repos if s.name == "SimLab"]
+    assert state.indexed == state.head and not state.stale
+    export = repo.path / "exports" / "run.csv"
+    export.parent.mkdir()
+    export.write_text("t,intensity\n0,1.5\n")
+    probe = (
+        "import sys; from ardvc.cli.main import main\n"
+        "main(sys.argv[1:], standalone_mode=False)\n"
+        "print('sqlalchemy' in sys.modules)"
+    )
+    command = [sys.executable, "-c", probe, "--root", str(lab.root), "add", str(export.parent)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False", out.stdout + out.stderr
+    pointer_commit = repo.head_id()
+    (state,) = [s for s in Lab.open(lab.root).catalog.info().repos if s.name == "SimLab"]
+    assert state.head == pointer_commit and state.indexed != pointer_commit  # not synced...
+    assert state.behind == 0 and not state.stale  # ... and nothing is missing from it
+    with lab.persister("SimLab", remote="") as persister:
+        persist_run(persister, second)
+    (state,) = [s for s in Lab.open(lab.root).catalog.info().repos if s.name == "SimLab"]
+    assert state.indexed == state.head == repo.head_id()
+    found = {r.record_id for r in Lab.open(lab.root).find(repo=["SimLab"])}
+    assert found == {first.record_id, second.record_id}

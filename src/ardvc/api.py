@@ -44,6 +44,7 @@ from ardvc.health import DoctorCheck, FsckReport, LabView, doctor, fsck
 from ardvc.identity import resolve_author
 from ardvc.index.catalog import Catalog
 from ardvc.index.query import AnalysisRecord
+from ardvc.index.scope import indexed_paths
 from ardvc.index.sync import Source
 from ardvc.labcache import LabCache, commit_policy, repository_names, repository_path
 from ardvc.labindex import index_sources, open_catalog, sync_after_commit
@@ -151,8 +152,9 @@ class Lab:
     def index_sources(self) -> list[Source]:
         return index_sources(self.workspace, self.config)
 
-    def _index_after_commit(self, git: GitRepo) -> None:
-        sync_after_commit(self.catalog, git)
+    def _index_after_commit(self, git: GitRepo, paths: Sequence[str]) -> None:
+        if indexed_paths(paths):
+            sync_after_commit(self.catalog, git)
 
     def find(self, **filters: Any) -> list[AnalysisRecord]:
         """Analyses matching the filters of :class:`ardvc.index.query.Filters`, each with

@@ -28,6 +28,7 @@ from ardvc.errors import RepositoryNotFoundError, UsageError
 from ardvc.formats.names import check_safe_name
 from ardvc.gitstore import Author, CommitPolicy, GitRepo
 from ardvc.identity import resolve_author
+from ardvc.index.scope import indexed_paths
 from ardvc.persist import artifacts
 from ardvc.persist.artifacts import AddReport
 from ardvc.workspace import Workspace, find_root
@@ -81,7 +82,9 @@ def repository_path(workspace: Workspace, name: str) -> Path:
     return path
 
 
-def commit_policy(config: Config, on_commit: Callable[[GitRepo], None] | None) -> CommitPolicy:
+def commit_policy(
+    config: Config, on_commit: Callable[[GitRepo, Sequence[str]], None] | None
+) -> CommitPolicy:
     """``core.branch``, ``core.max_deletions`` and ``core.worktree_sync`` for every
     repository a lab opens; ``on_commit`` runs after each commit."""
     return CommitPolicy(
@@ -126,7 +129,9 @@ class CacheLab:
     def author(self) -> Author:
         return resolve_author(self.config)
 
-    def _index_after_commit(self, git: GitRepo) -> None:
+    def _index_after_commit(self, git: GitRepo, paths: Sequence[str]) -> None:
+        if not indexed_paths(paths):
+            return  # artifact pointers only: nothing to index, and no SQL to import
         from ardvc.labindex import open_catalog, sync_after_commit  # only after a commit
 
         if self._catalog is None:

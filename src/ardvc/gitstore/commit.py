@@ -229,7 +229,7 @@ def commit_series(
             repo, target, parent, tip, signature, reflog, written, deleted, sync, contents
         )
     if policy.on_commit is not None:
-        policy.on_commit(repo)
+        policy.on_commit(repo, [*written, *deleted])
     results = [
         CommitResult(commit, target, before, written, tuple(deleted))
         for commit, before, written, deleted in made

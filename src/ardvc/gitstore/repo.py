@@ -7,7 +7,7 @@ never be read as data.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,8 +42,9 @@ class CommitPolicy:
     branch: str | None = None
     max_deletions: int = DEFAULT_MAX_DELETIONS
     update_worktree: bool = True
-    on_commit: Callable[[GitRepo], None] | None = None
-    """Called after every successful commit (the lab keeps its index in sync with it)."""
+    on_commit: Callable[[GitRepo, Sequence[str]], None] | None = None
+    """Called after every successful commit with the paths it changed (the lab keeps its
+    index in sync with it)."""
 
 
 @dataclass(frozen=True, slots=True)

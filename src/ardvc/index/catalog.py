@@ -26,6 +26,7 @@ from ardvc.index.models import (
     Sample,
 )
 from ardvc.index.query import AnalysisRecord, Filters, find
+from ardvc.index.scope import indexed_paths
 from ardvc.index.store import clear_repository
 from ardvc.index.sync import (
     Progress,
@@ -51,12 +52,14 @@ class RepoState:
     indexed: str | None
     head: str | None
     behind: int | None
-    """Commits between the indexed commit and the head (None: not an ancestor)."""
+    """Commits between the indexed commit and the head that change what the index holds
+    (commits of artifact pointers only do not: ardvc does not sync the index for them);
+    ``None``: the indexed commit is not an ancestor of the head."""
     errors: list[str] = field(default_factory=list)
 
     @property
     def stale(self) -> bool:
-        return self.indexed != self.head
+        return self.behind != 0
 
 
 @dataclass
@@ -210,7 +213,19 @@ def _behind(git: GitRepo, indexed: str | None, head: str | None) -> int | None:
     if indexed == head:
         return 0
     try:
-        ahead, behind = git.raw.ahead_behind(head, indexed)
+        _, behind = git.raw.ahead_behind(head, indexed)
+        if behind != 0:
+            return None
+        walker = git.raw.walk(pygit2.Oid(hex=head), pygit2.enums.SortMode.TOPOLOGICAL)
+        walker.hide(pygit2.Oid(hex=indexed))
+        return sum(1 for commit in walker if indexed_paths(_changed_paths(git, commit)))
     except (KeyError, ValueError, pygit2.GitError):
         return None
-    return int(ahead) if behind == 0 else None
+
+
+def _changed_paths(git: GitRepo, commit: pygit2.Commit) -> list[str]:
+    """What ``commit`` changed against its first parent (everything, for a root)."""
+    if not commit.parents:
+        return [entry.path for entry in git.files(str(commit.id))]
+    diff = commit.parents[0].tree.diff_to_tree(commit.tree)
+    return [p for d in diff.deltas for p in (d.old_file.path, d.new_file.path)]

@@ -177,3 +177,24 @@ def s3_server() -> Iterator[Any]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def sim_lab(tmp_path: Path) -> Any:
+    """A new lab holding the simulator's irradiation: where the persister tests start."""
+    from ardvc import Lab
+    from ardvc.persist.sim_meta import install_irradiation
+    from ardvc.persist.simulator import Simulator
+
+    Lab.init(tmp_path / "lab")
+    lab = Lab.open(tmp_path / "lab")
+    install_irradiation(lab.meta, Simulator(seed=0).irradiation, lab.author())
+    return lab
+
+
+@pytest.fixture
+def sim_persister(sim_lab: Any) -> Iterator[Any]:
+    """A persister of ``sim_lab`` committing to its repository SimLab (made on first use)."""
+    with sim_lab.persister("SimLab", remote="") as persister:
+        persister.repo("SimLab")
+        yield persister

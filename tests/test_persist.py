@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterator
 from concurrent.futures import Future
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,7 +22,6 @@ from ardvc.persist.drive import persist_run, record_run
 from ardvc.persist.metadata import RunMetadata
 from ardvc.persist.persister import Persister, PersistResult, SaveTimeoutError
 from ardvc.persist.recording import Recording
-from ardvc.persist.sim_meta import install_irradiation
 from ardvc.persist.sim_schedule import Schedule, Slot
 from ardvc.persist.simulator import SimulatedRun, Simulator
 from ardvc.reduction.refit import refit_many
@@ -40,18 +38,13 @@ def git(repo: Path, *args: str) -> str:
 
 
 @pytest.fixture
-def lab(tmp_path: Path) -> Lab:
-    Lab.init(tmp_path / "lab")
-    lab = Lab.open(tmp_path / "lab")
-    install_irradiation(lab.meta, Simulator(seed=0).irradiation, lab.author())
-    return lab
+def lab(sim_lab: Lab) -> Lab:
+    return sim_lab
 
 
 @pytest.fixture
-def persister(lab: Lab) -> Iterator[Persister]:
-    with lab.persister("SimLab", remote="") as p:
-        p.repo("SimLab")  # made on first use
-        yield p
+def persister(sim_persister: Persister) -> Persister:
+    return sim_persister
 
 
 def runs(seed: int = 0, slots: list[Slot] = SLOTS) -> list[SimulatedRun]:

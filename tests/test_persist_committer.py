@@ -10,7 +10,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -23,7 +22,6 @@ from ardvc.gitstore.commit import REF_MOVE_NOTE
 from ardvc.persist.drive import persist_run, record_run
 from ardvc.persist.metadata import RunMetadata
 from ardvc.persist.persister import Persister
-from ardvc.persist.sim_meta import install_irradiation
 from ardvc.persist.sim_schedule import Schedule, Slot
 from ardvc.persist.simulator import SimulatedRun, Simulator
 
@@ -40,21 +38,6 @@ def runs() -> list[SimulatedRun]:
     return list(Schedule(Simulator(seed=3), datetime(2024, 5, 2, 8), slots=SLOTS))
 
 
-@pytest.fixture
-def lab(tmp_path: Path) -> Lab:
-    Lab.init(tmp_path / "lab")
-    lab = Lab.open(tmp_path / "lab")
-    install_irradiation(lab.meta, Simulator(seed=0).irradiation, lab.author())
-    return lab
-
-
-@pytest.fixture
-def persister(lab: Lab) -> Iterator[Persister]:
-    with lab.persister("SimLab", remote="") as p:
-        p.repo("SimLab")
-        yield p
-
-
 def wait_dead(pid: int) -> None:
     deadline = time.monotonic() + 10
     while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
@@ -64,76 +47,79 @@ def wait_dead(pid: int) -> None:
         time.sleep(0.01)
 
 
-def test_commits_are_made_by_a_child_process(lab: Lab, persister: Persister) -> None:
-    results = [persist_run(persister, r) for r in runs()]
-    pid = persister.committer.pid
+def test_commits_are_made_by_a_child_process(sim_lab: Lab, sim_persister: Persister) -> None:
+    results = [persist_run(sim_persister, r) for r in runs()]
+    pid = sim_persister.committer.pid
     assert pid is not None and pid != os.getpid()
     cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     assert b"ardvc.persist.committer" in cmdline and str(os.getpid()).encode() in cmdline
-    path = lab.repo("SimLab").git.path
+    path = sim_lab.repo("SimLab").git.path
     assert all(len(r.commits) == 4 for r in results)
     assert git(path, "rev-parse", "master").strip() == results[-1].commits[-1]
     assert git(path, "status", "--porcelain") == ""
     assert git(path, "fsck", "--no-progress").strip() == ""
-    persister.close()
+    sim_persister.close()
     wait_dead(pid)
     assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
 
 
 def test_a_killed_commit_process_is_replaced_and_no_run_is_lost(
-    lab: Lab, persister: Persister, caplog: pytest.LogCaptureFixture
+    sim_lab: Lab, sim_persister: Persister, caplog: pytest.LogCaptureFixture
 ) -> None:
     sims = runs()
-    persist_run(persister, sims[0])
-    first = persister.committer.pid
+    persist_run(sim_persister, sims[0])
+    first = sim_persister.committer.pid
     assert first is not None
     os.kill(first, signal.SIGKILL)
     wait_dead(first)
     with caplog.at_level(logging.WARNING, logger="ardvc"):
-        results = [persist_run(persister, r) for r in sims[1:]]
+        results = [persist_run(sim_persister, r) for r in sims[1:]]
     assert all(len(r.commits) == 4 for r in results)
-    assert persister.committer.pid not in (None, first)
+    assert sim_persister.committer.pid not in (None, first)
     assert any(f"pid {first}) ended during a commit" in m for m in caplog.messages)
-    path = lab.repo("SimLab").git.path
+    path = sim_lab.repo("SimLab").git.path
     assert len(git(path, "log", "--format=%s").splitlines()) == 4 * len(sims) + 1
     assert git(path, "status", "--porcelain") == ""
 
 
 @pytest.mark.parametrize("executable", ["/nonexistent/python3", "/bin/false"])
 def test_a_commit_process_that_cannot_start_leaves_the_commits_to_this_process(
-    lab: Lab, executable: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    sim_lab: Lab, executable: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """An interpreter that is missing, or exits at once: the runs are committed here, and
     the log says why."""
     monkeypatch.setattr(sys, "executable", executable)
-    with caplog.at_level(logging.WARNING, logger="ardvc"), lab.persister("SimLab", remote="") as p:
+    with (
+        caplog.at_level(logging.WARNING, logger="ardvc"),
+        sim_lab.persister("SimLab", remote="") as p,
+    ):
         results = [persist_run(p, r) for r in runs()[:2]]
         assert p.committer.pid is None and not p.committer.use_process
     assert all(len(r.commits) == 4 for r in results)
     assert any("commit" in m and "process" in m for m in caplog.messages)
-    assert git(lab.repo("SimLab").git.path, "status", "--porcelain") == ""
+    assert git(sim_lab.repo("SimLab").git.path, "status", "--porcelain") == ""
 
 
 def test_errors_and_log_records_of_the_commit_process_reach_the_caller(
-    lab: Lab, persister: Persister, caplog: pytest.LogCaptureFixture
+    sim_lab: Lab, sim_persister: Persister, caplog: pytest.LogCaptureFixture
 ) -> None:
     sim = runs()[0]
-    first = persist_run(persister, sim)
+    first = persist_run(sim_persister, sim)
     # the same analysis (same uuid) again: refused in the commit process, by type
     future = record_run(
-        persister, sim, metadata_factory=lambda **m: RunMetadata(**{**m, "uuid": first.uuid})
+        sim_persister, sim, metadata_factory=lambda **m: RunMetadata(**{**m, "uuid": first.uuid})
     )
     with pytest.raises(UsageError, match="already holds"):
         future.result(60)
     # a ref lock a killed ardvc left: the commit process removes it and says so
-    repo = lab.repo("SimLab").git
+    repo = sim_lab.repo("SimLab").git
     (repo.git_dir / "refs/heads/master.lock").write_text("stale")
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
     note = {"pid": int(dead), "host": socket.gethostname(), "ref": "refs/heads/master"}
     (repo.git_dir / REF_MOVE_NOTE).write_bytes(orjson.dumps(note))
     with caplog.at_level(logging.WARNING, logger="ardvc"):
-        result = persist_run(persister, runs()[1])
+        result = persist_run(sim_persister, runs()[1])
     assert len(result.commits) == 4
     removed = [r for r in caplog.records if "left by ardvc process" in r.getMessage()]
     assert removed and removed[0].process != os.getpid()  # logged in the commit process

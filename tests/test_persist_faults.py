@@ -37,8 +37,7 @@ from ardvc.gitstore.commit import LOCK_NAME
 from ardvc.persist.drive import persist_run
 from ardvc.persist.journal import RunMarker
 from ardvc.persist.persister import Persister
-from ardvc.persist.sim_meta import install_irradiation
-from ardvc.persist.simulator import SimulatedRun, Simulator
+from ardvc.persist.simulator import SimulatedRun
 from persist_child import CHILD_RUNS, crash_runs
 
 if TYPE_CHECKING:
@@ -55,11 +54,8 @@ def git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
 
 
 @pytest.fixture
-def lab(tmp_path: Path) -> Lab:
-    Lab.init(tmp_path / "lab")
-    lab = Lab.open(tmp_path / "lab")
-    install_irradiation(lab.meta, Simulator(seed=0).irradiation, lab.author())
-    return lab
+def lab(sim_lab: Lab) -> Lab:
+    return sim_lab
 
 
 @dataclass

@@ -123,3 +123,21 @@ def test_errors_and_log_records_of_the_commit_process_reach_the_caller(
     assert len(result.commits) == 4
     removed = [r for r in caplog.records if "left by ardvc process" in r.getMessage()]
     assert removed and removed[0].process != os.getpid()  # logged in the commit process
+
+
+def test_a_repository_commit_hook_runs_in_this_process_with_the_paths_changed(
+    sim_lab: Lab, sim_persister: Persister
+) -> None:
+    """A hook (a closure: it could not be sent to the commit process) is stripped from what
+    is sent and called here once the commit is made."""
+    from dataclasses import replace
+
+    calls: list[tuple[str, list[str]]] = []
+    repo = sim_persister.repo("SimLab").git
+    repo.policy = replace(
+        repo.policy, on_commit=lambda git, paths: calls.append((git.name, list(paths)))
+    )
+    result = persist_run(sim_persister, runs()[0])
+    assert sim_persister.committer.pid is not None
+    assert len(calls) == 1 and calls[0][0] == repo.name
+    assert sorted(calls[0][1]) == sorted(result.paths)

@@ -30,6 +30,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -127,6 +128,11 @@ class Committer:
                 logger.handle(record)
         if status == "ok":
             results: list[list[CommitResult]] = payload
+            hook = repo.git.policy.on_commit
+            if hook is not None:  # runs here: the hook belongs to this process
+                hook(
+                    repo.git, [p for run in results for r in run for p in (*r.written, *r.deleted)]
+                )
             return results
         if isinstance(payload, BaseException):
             raise payload
@@ -137,7 +143,8 @@ class Committer:
     ) -> tuple[str, Any, list[logging.LogRecord]]:
         child = self._child
         assert child is not None and child.stdin is not None and child.stdout is not None
-        request = (str(repo.git.path), repo.git.policy, list(runs), author, branch)
+        policy = replace(repo.git.policy, on_commit=None)  # called here after the answer
+        request = (str(repo.git.path), policy, list(runs), author, branch)
         try:
             _send(child.stdin, request)
             answer: tuple[str, Any, list[logging.LogRecord]] = _receive(child.stdout)

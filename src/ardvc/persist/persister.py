@@ -15,7 +15,8 @@ chained, with one branch move (the analysis appears whole or not at all), queues
 commit in the outbox for the push worker and updates the index. The index is derived: if
 it cannot be reached the commit still stands, the result says so, and the next sync
 catches up. Saves run in order on one thread; runs that ended while a save was committing
-are committed together next, with one branch move (:mod:`ardvc.persist.savequeue`). When
+are committed together next, with one branch move (:mod:`ardvc.persist.savequeue`), by a
+commit process beside the recording one (:mod:`ardvc.persist.committer`). When
 ``save_queue`` runs are ended but not committed, ``end_run`` waits at most
 ``save_timeout`` for room before refusing with :class:`SaveTimeoutError` (the run stays
 recorded in memory and ``end_run`` can be called again).

@@ -92,7 +92,8 @@ def _talk(
             pickle.dump((target, share), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         for _ in share:
             replies.put(pickle.load(proc.stdout))
-    except (EOFError, OSError, pickle.UnpicklingError) as exc:
+    except (EOFError, OSError, ValueError, pickle.UnpicklingError) as exc:
+        # ValueError: the pipe was closed under this read (the add gave up: close())
         get_logger("cache").debug("add worker %s: %r", proc.pid, exc)
         replies.put((-1, CacheError(
             f"an add worker process (pid {proc.pid}) died; every object it named is complete, "

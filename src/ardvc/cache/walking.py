@@ -5,8 +5,8 @@ most of a second on one core. A folder's signature (:func:`ardvc.cache.tree.sign
 hashes its rows' text in path order, and the rows of one top-level entry are consecutive
 in that order, so helper processes can each walk some top-level entries and send back the
 text of their runs (:func:`signature_fragment`); the caller hashes the runs in order.
-Helpers are ``python -c`` with this ``ardvc`` first on the path, as the cache's workers
-(:mod:`ardvc.cache.workers`), and import nothing but this module.
+Helpers are started as the cache's workers are (:func:`ardvc.processes.serving_command`)
+and import little beyond this module.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from ardvc.errors import CacheError
+from ardvc.processes import serving_command
 
 TEMP_MARK = ".ardvc-tmp"
 StatKey = tuple[str, int, int, int, int, int]
 """``(rel, dev, ino, size, mtime_ns, ctime_ns)``: what the folder signature covers."""
 Row = tuple[str, str, os.stat_result | None]
 """``(rel, path, lstat or None)`` of one regular file."""
-_SERVE = "import sys; sys.path.insert(0, {root!r}); from ardvc.cache.walking import serve; serve()"
 
 
 def walk_rows(
@@ -111,8 +111,7 @@ def fragments_in_parallel(folder: Path, jobs: int) -> tuple[list[str], int] | No
     groups = top_level_groups(folder)
     if len(groups) < 2 or jobs < 2 or not sys.executable:
         return None
-    root = str(Path(__file__).resolve().parents[2])
-    command = [sys.executable, "-c", _SERVE.format(root=root)]
+    command = serving_command(__name__)
     shares = [groups[i::jobs] for i in range(jobs)]
     procs: list[subprocess.Popen[bytes]] = []
     try:

@@ -1,9 +1,7 @@
 """Worker processes that store chunks of files (:func:`ardvc.cache.ingest.store_chunks`).
 
-Each worker is ``python -c`` running :func:`ardvc.cache.ingest.serve` with this very
-``ardvc`` first on its path. Not :mod:`multiprocessing`: its ``spawn`` runs the caller's
-main script again in every worker (a lab's script without a ``__main__`` guard would run
-twice), and ``fork`` is unsafe in a process with threads. A worker reads its whole share
+Each worker runs :func:`ardvc.cache.ingest.serve`
+(:func:`ardvc.processes.serving_command`). A worker reads its whole share
 of chunks first, then answers chunk by chunk, so neither side can block the other on a
 full pipe.
 """
@@ -16,13 +14,12 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 from ardvc.cache import ingest
 from ardvc.errors import CacheError
 from ardvc.logs import get_logger
+from ardvc.processes import serving_command
 
-_SERVE = "import sys; sys.path.insert(0, {root!r}); from ardvc.cache.ingest import serve; serve()"
 Replies = queue.Queue[tuple[int, ingest.Reply | BaseException]]
 
 
@@ -36,8 +33,7 @@ class Workers:
     folder is still being listed); :meth:`close` kills any still running."""
 
     def __init__(self, jobs: int) -> None:
-        root = str(Path(ingest.__file__).resolve().parents[2])
-        command = [sys.executable, "-c", _SERVE.format(root=root)]
+        command = serving_command(ingest.__name__)
         self.procs: list[subprocess.Popen[bytes]] = []
         try:
             for _ in range(jobs):

@@ -13,8 +13,9 @@ and on Linux is killed with its parent, so a killed acquisition leaves no commit
 behind it. Log records made in the child are sent back and logged by the parent.
 
 If the process cannot be started, commits are made in the calling thread instead, with a
-warning. If it dies during a batch, that batch fails with :class:`CommitProcessError` and
-the next batch starts a new process.
+warning. If it dies during a batch, :class:`CommitProcessError` is raised (the persister
+commits the batch again when its branch did not move) and the next call starts a new
+process.
 """
 
 from __future__ import annotations
@@ -101,26 +102,21 @@ class Committer:
     def write_collections(
         self, repo: DataRepo, runs: Sequence[CollectionRun], author: Author, branch: str
     ) -> list[list[CommitResult]]:
-        """As :func:`ardvc.data.write.write_collections`, in the commit process. If the
-        process dies and the branch did not move, the batch is committed again: by a new
-        process, or here if no process ever answered (it cannot start)."""
+        """As :func:`ardvc.data.write.write_collections`, in the commit process. If that
+        process dies, :class:`CommitProcessError` is raised (the caller decides whether the
+        batch is committed again) and the next call starts a new one — or commits here, if
+        no process ever answered (one cannot start)."""
         with self._lock:
             if self.use_process and self._child is None:
                 self._spawn()
             if self._child is None:
                 return write_collections(repo, runs, author, branch=branch)
-            before = repo.git.branch_head(branch)
             try:
                 status, payload, records = self._ask(repo, runs, author, branch)
-            except CommitProcessError as exc:
-                if repo.git.branch_head(branch) != before:
-                    raise
+            except CommitProcessError:
                 if not self._answered:
                     self.use_process = False
-                self._log.warning("%s; committing the batch again", exc)
-                if not self.use_process or self._spawn() is None:
-                    return write_collections(repo, runs, author, branch=branch)
-                status, payload, records = self._ask(repo, runs, author, branch)
+                raise
             self._answered = True
         for record in records:
             logger = logging.getLogger(record.name)

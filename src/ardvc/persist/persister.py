@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 
 from ardvc.cache.objects import ObjectStore
@@ -44,7 +45,7 @@ from ardvc.logs import get_logger
 from ardvc.meta import MetaRepo
 from ardvc.persist.artifacts import analysis_artifacts
 from ardvc.persist.collection import CollectionFits, Context, collection_analysis
-from ardvc.persist.committer import Committer
+from ardvc.persist.committer import CommitProcessError, Committer
 from ardvc.persist.indexer import IndexWorker
 from ardvc.persist.journal import RunJournal, RunMarker
 from ardvc.persist.metadata import RunMetadata
@@ -330,26 +331,29 @@ class Persister:
     def _save_batch(self, batch: Sequence[Save]) -> list[PersistResult | BaseException]:
         """Commit the runs queued together: each group of consecutive runs for the same
         repository and branch with one branch move."""
-        outcomes: list[PersistResult | BaseException] = []
-        start = 0
-        while start < len(batch):
-            rec = batch[start][0]
-            end = start + 1
-            while end < len(batch) and _same_target(batch[end][0], rec):
-                end += 1
-            outcomes.extend(self._save_group(batch[start:end]))
-            start = end
-        return outcomes
+        return [
+            outcome
+            for _, group in groupby(batch, key=lambda save: (save[0].repository, save[0].branch))
+            for outcome in self._save_group(list(group))
+        ]
 
-    def _save_group(self, group: Sequence[Save]) -> list[PersistResult | BaseException]:
+    def _save_group(
+        self, group: Sequence[Save], *, again: bool = False
+    ) -> list[PersistResult | BaseException]:
+        """Commit ``group``; if that fails and the branch did not move, commit it again
+        once when the commit process died (a new one, or this process, takes over), else
+        run by run, so one bad run does not fail the others."""
         first = group[0][0]
         before = self._head(first)
         try:
             results = self._commit(group)
         except Exception as exc:  # noqa: BLE001 — becomes the run's future's error, logged
-            if len(group) > 1 and self._head(first) == before:
-                # nothing was committed: one bad run must not fail the others
-                return [o for save in group for o in self._save_group([save])]
+            if self._head(first) == before:  # nothing was committed
+                if isinstance(exc, CommitProcessError) and not again:
+                    self._log.warning("%s; committing the batch again", exc)
+                    return self._save_group(group, again=True)
+                if len(group) > 1:
+                    return [o for save in group for o in self._save_group([save])]
             for rec, _ in group:
                 self._failed(rec, exc)
             return [exc] * len(group)
@@ -438,7 +442,3 @@ class Persister:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _same_target(a: Recording, b: Recording) -> bool:
-    return (a.repository, a.branch) == (b.repository, b.branch)

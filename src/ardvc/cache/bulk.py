@@ -33,7 +33,7 @@ from ardvc.cache.tree import (
     signature_of_fragments,
     walk_paths,
 )
-from ardvc.cache.walking import StatKey, signature_fragment
+from ardvc.cache.walking import StatKey, signature_fragment, stat_key
 from ardvc.errors import CacheError
 
 CHUNK = 2500
@@ -175,7 +175,7 @@ class _Folder:
             name, where = self.listed[n]
             walked = WalkedFile(name, where, os.lstat(where))
             self.digests[n], self.sizes[n] = storer(walked), walked.st.st_size
-            self.keys[n] = _key(name, walked.st)
+            self.keys[n] = stat_key(name, walked.st)
             self.hashed += 1
             if progress:
                 progress(1)
@@ -290,10 +290,6 @@ def stage_folder(cache: Cache, path: Path, mode: str, progress: Progress | None 
     return Staged(path, pointer, folder.hashed, folder.added + storer.added, link)
 
 
-def _key(name: str, st: os.stat_result) -> StatKey:
-    return (name, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
 def _settled(cache: Cache, where: str, digest: str, before: StatKey | None) -> StatKey | None:
     """The final stat of a file stored or linked one by one: it is its object now, or is
     still what was hashed (``None`` when it changed meanwhile: hashed again next time)."""
@@ -303,7 +299,7 @@ def _settled(cache: Cache, where: str, digest: str, before: StatKey | None) -> S
         st = os.lstat(where)
     except FileNotFoundError:
         return None
-    now = _key(before[0], st)
+    now = stat_key(before[0], st)
     same = (now[2], now[3], now[4], now[5]) == (before[2], before[3], before[4], before[5])
     if same or cache.object_inode(digest) == (st.st_dev, st.st_ino):
         return now
@@ -321,7 +317,7 @@ def _relink(cache: Cache, folder: _Folder, todo: list[int]) -> str:
         name, where = folder.listed[n]
         before = folder.keys[n]
         try:
-            if before is None or _key(name, os.lstat(where)) != before:
+            if before is None or stat_key(name, os.lstat(where)) != before:
                 return None
         except FileNotFoundError:
             return None

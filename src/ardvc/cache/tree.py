@@ -24,6 +24,7 @@ from ardvc.cache.walking import (
     StatKey,
     fragments_in_parallel,
     signature_fragment,
+    stat_key,
     stat_keys,
     walk_rows,
 )
@@ -54,14 +55,9 @@ def walk(folder: Path) -> list[WalkedFile]:
     return [WalkedFile(rel, path, st) for rel, path, st in walk_rows(folder, with_stat=True)]  # type: ignore[arg-type]
 
 
-def stat_key(f: WalkedFile) -> StatKey:
-    st = f.st
-    return (f.rel, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
 def signature(files: list[WalkedFile]) -> str:
     """BLAKE3 over every file's relative path and stat signature."""
-    return signature_of([stat_key(f) for f in files])
+    return signature_of([stat_key(f.rel, f.st) for f in files])
 
 
 def signature_of(keys: list[StatKey]) -> str:

@@ -68,7 +68,12 @@ def walk_rows(
     return out
 
 
+def stat_key(rel: str, st: os.stat_result) -> StatKey:
+    return (rel, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
 def stat_keys(rows: list[Row]) -> list[StatKey]:
+    """:func:`stat_key` of every row, spelled out: a no-op status of 10⁵ files is this loop."""
     return [
         (rel, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
         for rel, _, st in rows
